@@ -1,0 +1,35 @@
+"""Fixtures every test may use: the personas, API clients that authenticate as them."""
+
+import pytest
+from django.test import Client
+
+from tandem.core.testing import Personas, make_personas
+from tandem.people.services import create_api_token
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    return make_personas()
+
+
+class ApiClient:
+    """A JSON client that authenticates with a personal API token, as a program would."""
+
+    def __init__(self, username: str) -> None:
+        self.token = create_api_token(username=username).secret
+        self.client = Client(headers={"Authorization": f"Bearer {self.token}"})
+
+    def get(self, path: str, **params: object):
+        return self.client.get(path, params)
+
+    def post(self, path: str, body: object):
+        return self.client.post(path, body, content_type="application/json")
+
+    def patch(self, path: str, body: object):
+        return self.client.patch(path, body, content_type="application/json")
+
+
+@pytest.fixture
+def api_as(personas: Personas):
+    """`api_as("sales_rep").get("/api/v1/leads")`: call the API as a persona."""
+    return lambda name: ApiClient(personas.by_name(name).username)

@@ -1,0 +1,61 @@
+"""Writes for campaigns."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from tandem.campaigns.models import Campaign
+from tandem.core.errors import Conflict, DomainError
+
+UTM_KEY_TAKEN = "Another campaign already uses the UTM key {utm_key}."
+ENDS_BEFORE_START = "A campaign cannot end ({ends_on}) before it starts ({starts_on})."
+UNKNOWN_FIELDS = "These fields cannot be changed here: {names}."
+
+CAMPAIGN_FIELDS = frozenset(
+    {"name", "utm_key", "channel", "audience_segment", "starts_on", "ends_on", "owner_id"}
+)
+
+
+def _check(campaign: Campaign) -> None:
+    if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
+        raise DomainError(
+            ENDS_BEFORE_START.format(ends_on=campaign.ends_on, starts_on=campaign.starts_on),
+            fields={"ends_on": "before starts_on"},
+        )
+    clash = Campaign.objects.filter(utm_key=campaign.utm_key).exclude(pk=campaign.pk)
+    if clash.exists():
+        raise Conflict(
+            UTM_KEY_TAKEN.format(utm_key=campaign.utm_key), code="taken", fields={"utm_key": "taken"}
+        )
+
+
+@transaction.atomic
+def create_campaign(*, by: User | None, name: str, utm_key: str, channel: str, **fields: Any) -> Campaign:
+    """Create a campaign; its owner defaults to the person creating it."""
+    unknown = sorted(set(fields) - CAMPAIGN_FIELDS)
+    if unknown:
+        raise DomainError(UNKNOWN_FIELDS.format(names=", ".join(unknown)))
+    if "owner_id" not in fields and by is not None:
+        fields["owner_id"] = by.pk
+    campaign = Campaign(name=name, utm_key=utm_key, channel=channel, **fields)
+    _check(campaign)
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(*, campaign: Campaign, by: User | None, changes: Mapping[str, Any]) -> Campaign:
+    """Change a campaign's fields."""
+    unknown = sorted(set(changes) - CAMPAIGN_FIELDS)
+    if unknown:
+        raise DomainError(
+            UNKNOWN_FIELDS.format(names=", ".join(unknown)),
+            fields=dict.fromkeys(unknown, "not changeable"),
+        )
+    for field, value in changes.items():
+        setattr(campaign, field, value)
+    _check(campaign)
+    campaign.save(update_fields=[*changes, "updated_at"])
+    return campaign

@@ -1,0 +1,172 @@
+"""The lead lifecycle: which stage moves are allowed, and the only code that changes a stage.
+
+Every change appends one row to the stage ledger (`StageChange`) and updates the funnel
+rollups in the same transaction, so every funnel figure can be recomputed from the ledger.
+"""
+
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from tandem.core.errors import Conflict, DomainError
+from tandem.core.time import month_of, now
+from tandem.leads import funnel
+from tandem.leads.models import Lead, Stage, StageChange
+
+OPEN_STAGES = frozenset(
+    {Stage.INQUIRY, Stage.LEAD, Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY}
+)
+
+# The allowed moves, by current stage.
+# - Forward along the main path to any later stage: imports and fast deals skip stages, and
+#   the funnel counts the skipped ones as passed (see `leads.funnel`).
+# - Any open stage may be recycled (not now: back to nurture) or disqualified (never a fit).
+# - A recycled lead comes back when it re-engages: as a lead, or straight to MQL.
+# - A disqualified lead is reopened only as a lead, to be qualified again from scratch.
+# - A customer stays a customer; nothing moves backwards along the main path.
+ALLOWED_MOVES: dict[Stage, frozenset[Stage]] = {
+    stage: frozenset(
+        funnel.MAIN_PATH[funnel.MAIN_INDEX[stage] + 1 :] + (Stage.RECYCLED, Stage.DISQUALIFIED)
+    )
+    for stage in OPEN_STAGES
+}
+ALLOWED_MOVES[Stage.RECYCLED] = frozenset({Stage.LEAD, Stage.MQL, Stage.DISQUALIFIED})
+ALLOWED_MOVES[Stage.DISQUALIFIED] = frozenset({Stage.LEAD})
+ALLOWED_MOVES[Stage.CUSTOMER] = frozenset()
+
+# A lead may enter the lifecycle at any stage of the main path (an import brings customers).
+ENTRY_STAGES = frozenset(funnel.MAIN_PATH)
+
+# How far ahead of the server clock a stated time may be (client clocks drift).
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+FORBIDDEN_MOVE = "A lead cannot move from {from_stage} to {to_stage}."
+ALREADY_AT_STAGE = "The lead is already at {stage}."
+FORBIDDEN_ENTRY = "A lead cannot enter the lifecycle at {stage}."
+DATED_BEFORE_LAST_CHANGE = (
+    "A stage change cannot be dated {at}, before the lead's last change at {last}."
+)
+DATED_IN_FUTURE = "A stage change cannot be dated in the future ({at})."
+
+
+def is_allowed(from_stage: str, to_stage: str) -> bool:
+    return Stage(to_stage) in ALLOWED_MOVES[Stage(from_stage)]
+
+
+def allowed_moves(stage: str) -> list[Stage]:
+    """The stages a lead at `stage` may move to, in funnel order."""
+    return [target for target in funnel.FUNNEL_STAGES if target in ALLOWED_MOVES[Stage(stage)]]
+
+
+def _check_time(at: dt.datetime) -> None:
+    if at > now() + FUTURE_TOLERANCE:
+        raise DomainError(DATED_IN_FUTURE.format(at=at.isoformat()), fields={"at": "in the future"})
+
+
+def _append(
+    *,
+    lead: Lead,
+    from_stage: str,
+    to_stage: Stage,
+    at: dt.datetime,
+    by: User | None,
+    actor_label: str,
+    reason: str,
+) -> StageChange:
+    change = StageChange.objects.create(
+        lead=lead,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        at=at,
+        month=month_of(at),
+        actor=by,
+        actor_label=actor_label if by is None else "",
+        reason=reason,
+    )
+    funnel.record_reaches(lead_id=lead.pk, to_stage=to_stage, at=at)
+    return change
+
+
+@transaction.atomic
+def enter_lifecycle(
+    *,
+    lead: Lead,
+    stage: str,
+    by: User | None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    actor_label: str = "system",
+) -> StageChange:
+    """Save a new lead at its first stage and append the first ledger row.
+
+    `lead` must not be saved yet; its other fields must already be set.
+    """
+    entry = Stage(stage)
+    if entry not in ENTRY_STAGES:
+        raise DomainError(FORBIDDEN_ENTRY.format(stage=entry.label), fields={"stage": "not allowed"})
+    moment = at or now()
+    _check_time(moment)
+    lead.stage = entry
+    lead.stage_changed_at = moment
+    lead.save()
+    return _append(
+        lead=lead,
+        from_stage="",
+        to_stage=entry,
+        at=moment,
+        by=by,
+        actor_label=actor_label,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def change_stage(
+    *,
+    lead: Lead,
+    to_stage: str,
+    by: User | None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    actor_label: str = "system",
+) -> StageChange:
+    """Move `lead` to `to_stage` if the lifecycle allows it, appending a ledger row.
+
+    Locks the lead for the rest of the transaction, so two concurrent moves are applied one after
+    the other, each checked against the stage the previous one left. Raises `Conflict` for a move
+    the lifecycle forbids. `lead` is refreshed with its new stage.
+    """
+    target = Stage(to_stage)
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    current = Stage(locked.stage)
+    if current == target:
+        raise Conflict(ALREADY_AT_STAGE.format(stage=target.label), fields={"stage": "unchanged"})
+    if not is_allowed(current, target):
+        raise Conflict(
+            FORBIDDEN_MOVE.format(from_stage=current.label, to_stage=target.label),
+            code="forbidden_transition",
+            fields={"stage": f"cannot move from {current.value} to {target.value}"},
+        )
+    moment = at or now()
+    _check_time(moment)
+    if moment < locked.stage_changed_at:
+        raise DomainError(
+            DATED_BEFORE_LAST_CHANGE.format(
+                at=moment.isoformat(), last=locked.stage_changed_at.isoformat()
+            ),
+            fields={"at": "before the last change"},
+        )
+    change = _append(
+        lead=locked,
+        from_stage=current,
+        to_stage=target,
+        at=moment,
+        by=by,
+        actor_label=actor_label,
+        reason=reason,
+    )
+    Lead.objects.filter(pk=locked.pk).update(stage=target, stage_changed_at=moment, updated_at=now())
+    lead.stage = target
+    lead.stage_changed_at = moment
+    return change

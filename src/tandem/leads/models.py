@@ -1,0 +1,321 @@
+from django.conf import settings
+from django.db import models
+
+from tandem.core.errors import Conflict
+from tandem.core.models import TimestampedModel
+
+LEDGER_IS_APPEND_ONLY = "The stage ledger is append-only: its rows are never changed or deleted."
+
+
+class Stage(models.TextChoices):
+    """The lead lifecycle. Allowed moves between stages live in `leads.lifecycle`."""
+
+    INQUIRY = "inquiry", "Inquiry"
+    LEAD = "lead", "Lead"
+    MQL = "mql", "MQL"
+    SAL = "sal", "SAL"
+    SQL = "sql", "SQL"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    # Back to marketing's nurture: not now, maybe later.
+    RECYCLED = "recycled", "Recycled"
+    # Never a fit.
+    DISQUALIFIED = "disqualified", "Disqualified"
+
+
+class Company(TimestampedModel):
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200, blank=True)
+    segment = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    attributes = models.JSONField(default=dict, blank=True)
+    # Where an imported row came from, so a second import finds it instead of copying it.
+    import_source = models.CharField(max_length=40, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["import_source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="company_unique_external_id",
+            ),
+            models.UniqueConstraint(
+                fields=["domain"], condition=~models.Q(domain=""), name="company_unique_domain"
+            ),
+        ]
+        indexes = [models.Index(fields=["segment"], name="company_segment")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(TimestampedModel):
+    """A person who raised a hand or was captured, and where they stand in the funnel."""
+
+    email = models.EmailField(max_length=254, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    job_title = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    source = models.CharField(max_length=60, blank=True, help_text="How the lead came in")
+    first_touch_campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="first_touch_leads",
+    )
+    last_touch_campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="last_touch_leads",
+    )
+    utm_source = models.CharField(max_length=100, blank=True)
+    utm_medium = models.CharField(max_length=100, blank=True)
+    utm_campaign = models.CharField(max_length=120, blank=True)
+    utm_term = models.CharField(max_length=100, blank=True)
+    utm_content = models.CharField(max_length=100, blank=True)
+    landing_page = models.CharField(max_length=500, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
+    )
+    # Denormalised from the ledger by `leads.lifecycle`, the only writer of these two fields.
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    stage_changed_at = models.DateTimeField()
+    attributes = models.JSONField(default=dict, blank=True)
+    import_source = models.CharField(max_length=40, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-stage_changed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["import_source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="lead_unique_external_id",
+            ),
+            models.UniqueConstraint(
+                fields=["email"], condition=~models.Q(email=""), name="lead_unique_email"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-stage_changed_at"], name="lead_owner_recent"),
+            models.Index(fields=["stage", "-stage_changed_at"], name="lead_stage_recent"),
+            models.Index(fields=["-stage_changed_at", "-id"], name="lead_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        if name:
+            return name
+        if self.email:
+            return self.email
+        reference = self.external_id[:8] if self.external_id else str(self.pk)
+        return f"Lead {reference}"
+
+
+class DealStage(models.TextChoices):
+    QUALIFICATION = "qualification", "Qualification"
+    PROPOSAL = "proposal", "Proposal"
+    NEGOTIATION = "negotiation", "Negotiation"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class Deal(TimestampedModel):
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="deals")
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+    )
+    name = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, help_text="ISO 4217")
+    stage = models.CharField(max_length=20, choices=DealStage.choices)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    lost_reason = models.CharField(max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_deals",
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+    import_source = models.CharField(max_length=40, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["import_source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="deal_unique_external_id",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="deal_amount_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(stage__in=["won", "lost"]) | models.Q(closed_on__isnull=False),
+                name="closed_deal_has_close_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(stage="lost") | ~models.Q(lost_reason=""),
+                name="lost_deal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage in (DealStage.WON, DealStage.LOST)
+
+    @property
+    def is_won(self) -> bool:
+        return self.stage == DealStage.WON
+
+
+class EventType(models.TextChoices):
+    PAGE = "page", "Page view"
+    SCREEN = "screen", "Screen view"
+    TRACK = "track", "Action"
+    IDENTIFY = "identify", "Identify"
+    GROUP = "group", "Group"
+    ALIAS = "alias", "Alias"
+    FORM = "form", "Form submission"
+    EMAIL = "email", "Email"
+
+
+class Event(models.Model):
+    """An activity of a lead, or of a visitor not yet identified (then only `anonymous_id`)."""
+
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    anonymous_id = models.CharField(max_length=100, blank=True)
+    type = models.CharField(max_length=20, choices=EventType.choices)
+    name = models.CharField(max_length=200, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["lead", "-occurred_at"], name="event_lead_recent"),
+            models.Index(
+                fields=["anonymous_id"],
+                condition=models.Q(lead__isnull=True),
+                name="event_unstitched",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.name}".strip()
+
+
+class StageChangeQuerySet(models.QuerySet["StageChange"]):
+    def update(self, **kwargs: object) -> int:
+        raise Conflict(LEDGER_IS_APPEND_ONLY)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise Conflict(LEDGER_IS_APPEND_ONLY)
+
+
+class StageChange(models.Model):
+    """One row of the append-only stage ledger. Written only by `leads.lifecycle`."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="stage_changes")
+    # Empty when the lead entered the lifecycle with this change.
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    at = models.DateTimeField()
+    # The month of `at` in the organisation's time zone, stored so reports group without
+    # computing dates row by row.
+    month = models.DateField()
+    # A person, or None for the system; `actor_label` then says which part of it.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=60, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StageChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["lead", "at"], name="stagechange_lead_at"),
+            models.Index(fields=["-at", "-id"], name="stagechange_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.from_stage or '∅'} → {self.to_stage} at {self.at:%Y-%m-%d}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise Conflict(LEDGER_IS_APPEND_ONLY)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise Conflict(LEDGER_IS_APPEND_ONLY)
+
+
+class StageReach(models.Model):
+    """The first time a lead reached a stage. Derived from the ledger by `leads.funnel`.
+
+    A lead reaches a stage of the main path when it first enters that stage or any later one,
+    counting from the stage it entered the lifecycle at: a lead that jumps from MQL to customer
+    has passed SAL, SQL and opportunity too.
+    """
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    at = models.DateTimeField()
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "stage"], name="stagereach_once_per_stage"),
+        ]
+
+
+class FunnelMonth(models.Model):
+    """Rollup of `StageReach`: per stage and month, how many leads reached it and how many of
+    those went on to the next stage of the main path. Kept up to date by `leads.lifecycle` in
+    the same transaction as the ledger row, so the dashboard never scans the ledger."""
+
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    month = models.DateField()
+    reached = models.PositiveIntegerField(default=0)
+    advanced = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "month"], name="funnelmonth_one_row"),
+        ]

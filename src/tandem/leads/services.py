@@ -1,0 +1,296 @@
+"""Writes for companies, leads, deals and events. Stage changes go through `leads.lifecycle`."""
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+
+from tandem.campaigns.models import Campaign
+from tandem.core.errors import Conflict, DomainError, PermissionDenied
+from tandem.core.roles import ASSIGNS_LEADS, SALES_ROLES, Role
+from tandem.core.time import now
+from tandem.leads import lifecycle
+from tandem.leads.models import Company, Deal, DealStage, Event, Lead, Stage
+from tandem.people.queries import membership_of, role_of
+
+EMAIL_TAKEN = "Another lead already has the email {email}."
+DOMAIN_TAKEN = "Another company already has the domain {domain}."
+NO_SUCH_COMPANY = "There is no company {company_id}."
+NO_SUCH_CAMPAIGN = "There is no campaign {campaign_id}."
+NO_SUCH_OWNER = "There is no active person {owner_id} to own this."
+OWNER_NOT_IN_SALES = "{name} is not in sales, so cannot own leads or deals."
+MAY_NOT_ASSIGN = "Your role ({role}) may not assign leads to someone else."
+MANAGER_ASSIGNS_OWN_TEAM = "A sales manager assigns leads only within their own team."
+CLOSED_DEAL_NEEDS_DATE = "A won or lost deal needs the date it closed."
+LOST_DEAL_NEEDS_REASON = "A lost deal needs a reason."
+CLOSED_BEFORE_OPENED = "A deal cannot close ({closed_on}) before it opened ({opened_on})."
+UNKNOWN_FIELDS = "These fields cannot be changed here: {names}."
+
+LEAD_FIELDS = frozenset(
+    {
+        "email",
+        "first_name",
+        "last_name",
+        "job_title",
+        "phone",
+        "country",
+        "company_id",
+        "source",
+        "first_touch_campaign_id",
+        "last_touch_campaign_id",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "landing_page",
+        "owner_id",
+        "attributes",
+    }
+)
+COMPANY_FIELDS = frozenset(
+    {"name", "domain", "segment", "industry", "employee_count", "country", "attributes"}
+)
+DEAL_FIELDS = frozenset(
+    {"name", "amount", "currency", "stage", "opened_on", "closed_on", "lost_reason", "owner_id"}
+)
+
+
+def _check_known(changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise DomainError(
+            UNKNOWN_FIELDS.format(names=", ".join(unknown)),
+            fields=dict.fromkeys(unknown, "not changeable"),
+        )
+
+
+def _check_references(changes: Mapping[str, Any]) -> None:
+    company_id = changes.get("company_id")
+    if company_id is not None and not Company.objects.filter(pk=company_id).exists():
+        raise DomainError(
+            NO_SUCH_COMPANY.format(company_id=company_id), fields={"company_id": "no such company"}
+        )
+    for field in ("first_touch_campaign_id", "last_touch_campaign_id"):
+        campaign_id = changes.get(field)
+        if campaign_id is not None and not Campaign.objects.filter(pk=campaign_id).exists():
+            raise DomainError(
+                NO_SUCH_CAMPAIGN.format(campaign_id=campaign_id), fields={field: "no such campaign"}
+            )
+
+
+def _check_owner(*, owner_id: int, by: User | None) -> None:
+    """An owner must be an active person in sales; the assigner must be allowed to assign."""
+    owner = User.objects.filter(pk=owner_id, is_active=True).select_related("membership").first()
+    if owner is None:
+        raise DomainError(NO_SUCH_OWNER.format(owner_id=owner_id), fields={"owner_id": "no such person"})
+    owner_role = role_of(owner)
+    if owner_role not in SALES_ROLES and owner_role != Role.ADMIN:
+        raise DomainError(
+            OWNER_NOT_IN_SALES.format(name=owner.get_full_name() or owner.username),
+            fields={"owner_id": "not in sales"},
+        )
+    if by is None or owner_id == by.pk:
+        return
+    role = role_of(by)
+    if role not in ASSIGNS_LEADS:
+        raise PermissionDenied(MAY_NOT_ASSIGN.format(role=role.label if role else "none"))
+    if role == Role.SALES_MANAGER:
+        mine, theirs = membership_of(by), membership_of(owner)
+        if mine is None or theirs is None or mine.team_id != theirs.team_id:
+            raise PermissionDenied(MANAGER_ASSIGNS_OWN_TEAM, fields={"owner_id": "other team"})
+
+
+def _save_unique(instance: Lead | Company, *, field: str, message: str) -> None:
+    """Save, turning a clash on a unique field into a clear error instead of a 500."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise Conflict(message, code="taken", fields={field: "taken"}) from None
+
+
+@transaction.atomic
+def create_company(*, by: User | None, name: str, **fields: Any) -> Company:
+    """Create a company."""
+    _check_known(fields, COMPANY_FIELDS - {"name"})
+    domain = str(fields.get("domain", "")).lower()
+    if domain and Company.objects.filter(domain=domain).exists():
+        raise Conflict(DOMAIN_TAKEN.format(domain=domain), code="taken", fields={"domain": "taken"})
+    company = Company(name=name, **{**fields, "domain": domain})
+    _save_unique(company, field="domain", message=DOMAIN_TAKEN.format(domain=domain))
+    return company
+
+
+@transaction.atomic
+def update_company(*, company: Company, by: User | None, changes: Mapping[str, Any]) -> Company:
+    """Change a company's fields."""
+    _check_known(changes, COMPANY_FIELDS)
+    for field, value in changes.items():
+        setattr(company, field, value.lower() if field == "domain" else value)
+    if company.domain and Company.objects.filter(domain=company.domain).exclude(pk=company.pk).exists():
+        raise Conflict(DOMAIN_TAKEN.format(domain=company.domain), code="taken", fields={"domain": "taken"})
+    _save_unique(company, field="domain", message=DOMAIN_TAKEN.format(domain=company.domain))
+    return company
+
+
+@transaction.atomic
+def create_lead(
+    *,
+    by: User | None,
+    stage: str = Stage.LEAD,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    actor_label: str = "system",
+    **fields: Any,
+) -> Lead:
+    """Create a lead and enter it into the lifecycle at `stage`.
+
+    A sales rep who creates a lead without an owner becomes its owner, so they can see it.
+    """
+    _check_known(fields, LEAD_FIELDS | {"import_source", "external_id"})
+    _check_references(fields)
+    if by is not None and role_of(by) == Role.SALES_REP and fields.get("owner_id") is None:
+        fields["owner_id"] = by.pk
+    if fields.get("owner_id") is not None:
+        _check_owner(owner_id=fields["owner_id"], by=by)
+    email = str(fields.get("email", "")).lower()
+    if email and Lead.objects.filter(email=email).exists():
+        raise Conflict(EMAIL_TAKEN.format(email=email), code="taken", fields={"email": "taken"})
+    lead = Lead(**{**fields, "email": email})
+    lifecycle.enter_lifecycle(
+        lead=lead, stage=stage, by=by, reason=reason, at=at, actor_label=actor_label
+    )
+    return lead
+
+
+@transaction.atomic
+def update_lead(*, lead: Lead, by: User | None, changes: Mapping[str, Any]) -> Lead:
+    """Change a lead's fields (not its stage: that is `lifecycle.change_stage`)."""
+    _check_known(changes, LEAD_FIELDS)
+    _check_references(changes)
+    if "owner_id" in changes and changes["owner_id"] != lead.owner_id:
+        if changes["owner_id"] is None:
+            role = role_of(by) if by is not None else None
+            if by is not None and role not in ASSIGNS_LEADS:
+                raise PermissionDenied(MAY_NOT_ASSIGN.format(role=role.label if role else "none"))
+        else:
+            _check_owner(owner_id=changes["owner_id"], by=by)
+    if "email" in changes:
+        changes = {**changes, "email": str(changes["email"]).lower()}
+        taken = Lead.objects.filter(email=changes["email"]).exclude(pk=lead.pk)
+        if changes["email"] and taken.exists():
+            raise Conflict(
+                EMAIL_TAKEN.format(email=changes["email"]), code="taken", fields={"email": "taken"}
+            )
+    for field, value in changes.items():
+        setattr(lead, field, value)
+    lead.save(update_fields=[*changes, "updated_at"])
+    return lead
+
+
+def _check_deal(deal: Deal) -> None:
+    if deal.stage in (DealStage.WON, DealStage.LOST) and deal.closed_on is None:
+        raise DomainError(CLOSED_DEAL_NEEDS_DATE, fields={"closed_on": "required when closed"})
+    if deal.stage == DealStage.LOST and not deal.lost_reason:
+        raise DomainError(LOST_DEAL_NEEDS_REASON, fields={"lost_reason": "required when lost"})
+    if deal.closed_on is not None and deal.closed_on < deal.opened_on:
+        raise DomainError(
+            CLOSED_BEFORE_OPENED.format(closed_on=deal.closed_on, opened_on=deal.opened_on),
+            fields={"closed_on": "before opened_on"},
+        )
+
+
+def _make_customer_if_won(deal: Deal, by: User | None) -> None:
+    """A won deal makes its lead a customer, when the lifecycle allows it."""
+    lead = deal.lead
+    if deal.stage != DealStage.WON or lead.stage == Stage.CUSTOMER:
+        return
+    if lifecycle.is_allowed(lead.stage, Stage.CUSTOMER):
+        lifecycle.change_stage(
+            lead=lead, to_stage=Stage.CUSTOMER, by=by, reason=f"Deal won: {deal.name}"
+        )
+
+
+@transaction.atomic
+def create_deal(
+    *,
+    lead: Lead,
+    by: User | None,
+    name: str,
+    amount: Decimal,
+    currency: str,
+    stage: str = DealStage.QUALIFICATION,
+    opened_on: dt.date | None = None,
+    closed_on: dt.date | None = None,
+    lost_reason: str = "",
+    owner_id: int | None = None,
+    attributes: dict[str, Any] | None = None,
+    import_source: str = "",
+    external_id: str = "",
+) -> Deal:
+    """Open a deal for `lead`; a deal created as won makes the lead a customer."""
+    owner_id = owner_id if owner_id is not None else lead.owner_id
+    if owner_id is not None and owner_id != lead.owner_id:
+        _check_owner(owner_id=owner_id, by=by)
+    deal = Deal(
+        lead=lead,
+        company_id=lead.company_id,
+        name=name,
+        amount=amount,
+        currency=currency.upper(),
+        stage=stage,
+        opened_on=opened_on or now().date(),
+        closed_on=closed_on,
+        lost_reason=lost_reason,
+        owner_id=owner_id,
+        attributes=attributes or {},
+        import_source=import_source,
+        external_id=external_id,
+    )
+    _check_deal(deal)
+    deal.save()
+    _make_customer_if_won(deal, by)
+    return deal
+
+
+@transaction.atomic
+def update_deal(*, deal: Deal, by: User | None, changes: Mapping[str, Any]) -> Deal:
+    """Change a deal; winning it makes the lead a customer."""
+    _check_known(changes, DEAL_FIELDS)
+    if changes.get("owner_id") is not None and changes["owner_id"] != deal.owner_id:
+        _check_owner(owner_id=changes["owner_id"], by=by)
+    for field, value in changes.items():
+        setattr(deal, field, value.upper() if field == "currency" else value)
+    _check_deal(deal)
+    deal.save(update_fields=[*changes, "updated_at"])
+    _make_customer_if_won(deal, by)
+    return deal
+
+
+@transaction.atomic
+def record_event(
+    *,
+    type: str,  # noqa: A002 -- the event's type, as the tracking spec names it
+    occurred_at: dt.datetime,
+    lead: Lead | None = None,
+    anonymous_id: str = "",
+    name: str = "",
+    properties: dict[str, Any] | None = None,
+    campaign: Campaign | None = None,
+    received_at: dt.datetime | None = None,
+) -> Event:
+    """Store one activity of a lead or of an anonymous visitor."""
+    return Event.objects.create(
+        lead=lead,
+        anonymous_id=anonymous_id,
+        type=type,
+        name=name,
+        properties=properties or {},
+        campaign=campaign,
+        occurred_at=occurred_at,
+        received_at=received_at or now(),
+    )

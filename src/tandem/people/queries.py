@@ -1,0 +1,44 @@
+"""Reads about people: who an API token belongs to, and a user's role."""
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+
+from tandem.core.roles import Role
+from tandem.core.time import now
+from tandem.people.models import ApiToken, Membership
+from tandem.people.services import hash_token
+
+# Writing last_used_at on every call would turn each read into a write; once a minute is enough
+# to tell a person which tokens are still in use.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user an active token belongs to, or None."""
+    token = (
+        ApiToken.objects.select_related("user", "user__membership", "user__membership__team")
+        .filter(digest=hash_token(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    moment = now()
+    if token.last_used_at is None or moment - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
+    return token.user
+
+
+def membership_of(user: AbstractBaseUser | AnonymousUser) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.membership  # type: ignore[union-attr]
+    except Membership.DoesNotExist:
+        return None
+
+
+def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:
+    """The user's role, or None for someone on no team (they may see nothing)."""
+    membership = membership_of(user)
+    return Role(membership.role) if membership is not None else None

@@ -1,0 +1,95 @@
+"""Writes for people: teams, memberships and API tokens."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from tandem.core.errors import DomainError, NotFound
+from tandem.core.roles import TEAM_KIND_OF_ROLE, Role
+from tandem.core.time import now
+from tandem.people.models import ApiToken, Membership, Team
+
+TOKEN_PREFIX = "tdm_"
+ROLE_DOES_NOT_FIT_TEAM = "A {role} cannot sit on the {kind} team {team}."
+USERNAME_TAKEN = "The username {username} is taken."
+NO_SUCH_USER = "There is no user named {username}."
+NO_SUCH_TOKEN = "There is no active token {prefix}… for {username}."
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_team(*, name: str, kind: str) -> Team:
+    """Create a team, or return the existing one of that name."""
+    team, _ = Team.objects.get_or_create(name=name, defaults={"kind": kind})
+    return team
+
+
+@transaction.atomic
+def create_person(
+    *,
+    username: str,
+    password: str | None,
+    team: Team,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    """Create a user on `team` with `role`; a None password makes an account that cannot log in."""
+    if team.kind not in TEAM_KIND_OF_ROLE[Role(role)]:
+        raise DomainError(
+            ROLE_DOES_NOT_FIT_TEAM.format(role=Role(role).label, kind=team.kind, team=team.name),
+            fields={"role": "does not fit the team"},
+        )
+    if User.objects.filter(username=username).exists():
+        raise DomainError(
+            USERNAME_TAKEN.format(username=username), code="taken", fields={"username": "taken"}
+        )
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        is_staff=role == Role.ADMIN,
+    )
+    Membership.objects.create(user=user, team=team, role=role)
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+@transaction.atomic
+def create_api_token(*, username: str, name: str = "") -> IssuedToken:
+    """Issue a personal API token; the returned secret is never stored and cannot be shown again."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound(NO_SUCH_USER.format(username=username))
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=secret[:12], digest=hash_token(secret)
+    )
+    return IssuedToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def revoke_api_token(*, username: str, prefix: str) -> ApiToken:
+    """Revoke the active token of `username` whose shown prefix is `prefix`."""
+    token = ApiToken.objects.filter(
+        user__username=username, prefix=prefix[:12], revoked_at__isnull=True
+    ).first()
+    if token is None:
+        raise NotFound(NO_SUCH_TOKEN.format(prefix=prefix[:12], username=username))
+    token.revoked_at = now()
+    token.save(update_fields=["revoked_at", "updated_at"])
+    return token

@@ -1,0 +1,2 @@
+app_name = "people"
+urlpatterns: list[object] = []

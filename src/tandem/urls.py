@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from tandem.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("", include("tandem.people.urls")),
+    path("", include("tandem.reports.urls")),
+    path("leads/", include("tandem.leads.urls")),
+]

@@ -27,12 +27,16 @@ def _check(campaign: Campaign) -> None:
     clash = Campaign.objects.filter(utm_key=campaign.utm_key).exclude(pk=campaign.pk)
     if clash.exists():
         raise Conflict(
-            UTM_KEY_TAKEN.format(utm_key=campaign.utm_key), code="taken", fields={"utm_key": "taken"}
+            UTM_KEY_TAKEN.format(utm_key=campaign.utm_key),
+            code="taken",
+            fields={"utm_key": "taken"},
         )
 
 
 @transaction.atomic
-def create_campaign(*, by: User | None, name: str, utm_key: str, channel: str, **fields: Any) -> Campaign:
+def create_campaign(
+    *, by: User | None, name: str, utm_key: str, channel: str, **fields: Any
+) -> Campaign:
     """Create a campaign; its owner defaults to the person creating it."""
     unknown = sorted(set(fields) - CAMPAIGN_FIELDS)
     if unknown:

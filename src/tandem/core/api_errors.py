@@ -70,9 +70,11 @@ def sentence_for(error: dict[str, Any]) -> str:
     template = ERROR_TEMPLATES.get(error.get("type", ""), FALLBACK_TEMPLATE)
     context = dict(error.get("ctx") or {})
     reason = str(context.get("error", error.get("msg", ""))).removeprefix("Value error, ")
-    return template.format(field=field_name(error.get("loc", ())), reason=reason, **{
-        key: value for key, value in context.items() if key not in {"field", "reason"}
-    })
+    return template.format(
+        field=field_name(error.get("loc", ())),
+        reason=reason,
+        **{key: value for key, value in context.items() if key not in {"field", "reason"}},
+    )
 
 
 def is_templated(error: dict[str, Any]) -> bool:

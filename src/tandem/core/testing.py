@@ -18,7 +18,7 @@ from tandem.leads.models import Lead, Stage
 from tandem.people import services as people_services
 from tandem.people.models import Team
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 -- test personas only
 
 
 @dataclass(frozen=True)

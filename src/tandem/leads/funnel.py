@@ -58,11 +58,7 @@ def new_reaches(reached: Iterable[str], to_stage: str) -> list[Stage]:
         return [] if target in already else [target]
     reached_main = [MAIN_INDEX[stage] for stage in already if stage in MAIN_INDEX]
     entry = min(reached_main) if reached_main else MAIN_INDEX[target]
-    return [
-        stage
-        for stage in MAIN_PATH[entry : MAIN_INDEX[target] + 1]
-        if stage not in already
-    ]
+    return [stage for stage in MAIN_PATH[entry : MAIN_INDEX[target] + 1] if stage not in already]
 
 
 @dataclass(frozen=True)
@@ -98,9 +94,7 @@ def record_reaches(*, lead_id: int, to_stage: str, at: dt.datetime) -> list[Reac
 
     Must run inside the transaction that appends the ledger row, with the lead locked.
     """
-    months_reached = dict(
-        StageReach.objects.filter(lead_id=lead_id).values_list("stage", "month")
-    )
+    months_reached = dict(StageReach.objects.filter(lead_id=lead_id).values_list("stage", "month"))
     month = month_of(at)
     reaches = [
         Reach(stage=stage, at=at, month=month) for stage in new_reaches(months_reached, to_stage)
@@ -127,7 +121,12 @@ def add_to_rollup(counts: FunnelCounts) -> None:
         f"advanced = {table}.advanced + excluded.advanced"
     )
     rows = [
-        (stage, month, counts.reached.get((stage, month), 0), counts.advanced.get((stage, month), 0))
+        (
+            stage,
+            month,
+            counts.reached.get((stage, month), 0),
+            counts.advanced.get((stage, month), 0),
+        )
         for stage, month in sorted(counts.keys())
     ]
     with connection.cursor() as cursor:

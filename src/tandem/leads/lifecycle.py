@@ -27,7 +27,7 @@ OPEN_STAGES = frozenset(
 # - A customer stays a customer; nothing moves backwards along the main path.
 ALLOWED_MOVES: dict[Stage, frozenset[Stage]] = {
     stage: frozenset(
-        funnel.MAIN_PATH[funnel.MAIN_INDEX[stage] + 1 :] + (Stage.RECYCLED, Stage.DISQUALIFIED)
+        (*funnel.MAIN_PATH[funnel.MAIN_INDEX[stage] + 1 :], Stage.RECYCLED, Stage.DISQUALIFIED)
     )
     for stage in OPEN_STAGES
 }
@@ -104,7 +104,9 @@ def enter_lifecycle(
     """
     entry = Stage(stage)
     if entry not in ENTRY_STAGES:
-        raise DomainError(FORBIDDEN_ENTRY.format(stage=entry.label), fields={"stage": "not allowed"})
+        raise DomainError(
+            FORBIDDEN_ENTRY.format(stage=entry.label), fields={"stage": "not allowed"}
+        )
     moment = at or now()
     _check_time(moment)
     lead.stage = entry
@@ -166,7 +168,9 @@ def change_stage(
         actor_label=actor_label,
         reason=reason,
     )
-    Lead.objects.filter(pk=locked.pk).update(stage=target, stage_changed_at=moment, updated_at=now())
+    Lead.objects.filter(pk=locked.pk).update(
+        stage=target, stage_changed_at=moment, updated_at=now()
+    )
     lead.stage = target
     lead.stage_changed_at = moment
     return change

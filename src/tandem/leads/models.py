@@ -279,7 +279,7 @@ class StageChange(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise Conflict(LEDGER_IS_APPEND_ONLY)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise Conflict(LEDGER_IS_APPEND_ONLY)
@@ -303,6 +303,9 @@ class StageReach(models.Model):
             models.UniqueConstraint(fields=["lead", "stage"], name="stagereach_once_per_stage"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.lead_id} reached {self.stage} in {self.month:%Y-%m}"
+
 
 class FunnelMonth(models.Model):
     """Rollup of `StageReach`: per stage and month, how many leads reached it and how many of
@@ -319,3 +322,6 @@ class FunnelMonth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["stage", "month"], name="funnelmonth_one_row"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.month:%Y-%m}: {self.reached} reached, {self.advanced} advanced"

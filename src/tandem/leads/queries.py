@@ -45,7 +45,8 @@ def visible_leads(actor: User) -> QuerySet[Lead]:
         return leads
     if role in SEES_TEAM_LEADS:
         membership = membership_of(actor)
-        assert membership is not None
+        if membership is None:
+            return leads.none()
         return leads.filter(
             Q(owner__membership__team_id=membership.team_id) | Q(owner__isnull=True)
         )
@@ -93,7 +94,9 @@ def visible_deals(actor: User) -> QuerySet[Deal]:
 
 def access_deal(actor: User, deal_id: int, *, write: bool = False) -> Deal:
     role = require_role(actor)
-    deal = visible_deals(actor).select_related("lead", "company", "owner").filter(pk=deal_id).first()
+    deal = (
+        visible_deals(actor).select_related("lead", "company", "owner").filter(pk=deal_id).first()
+    )
     if deal is None:
         raise NotFound(DEAL_NOT_FOUND.format(deal_id=deal_id))
     if write and role not in EDITS_DEALS:

@@ -86,7 +86,9 @@ def _check_owner(*, owner_id: int, by: User | None) -> None:
     """An owner must be an active person in sales; the assigner must be allowed to assign."""
     owner = User.objects.filter(pk=owner_id, is_active=True).select_related("membership").first()
     if owner is None:
-        raise DomainError(NO_SUCH_OWNER.format(owner_id=owner_id), fields={"owner_id": "no such person"})
+        raise DomainError(
+            NO_SUCH_OWNER.format(owner_id=owner_id), fields={"owner_id": "no such person"}
+        )
     owner_role = role_of(owner)
     if owner_role not in SALES_ROLES and owner_role != Role.ADMIN:
         raise DomainError(
@@ -131,8 +133,13 @@ def update_company(*, company: Company, by: User | None, changes: Mapping[str, A
     _check_known(changes, COMPANY_FIELDS)
     for field, value in changes.items():
         setattr(company, field, value.lower() if field == "domain" else value)
-    if company.domain and Company.objects.filter(domain=company.domain).exclude(pk=company.pk).exists():
-        raise Conflict(DOMAIN_TAKEN.format(domain=company.domain), code="taken", fields={"domain": "taken"})
+    if (
+        company.domain
+        and Company.objects.filter(domain=company.domain).exclude(pk=company.pk).exists()
+    ):
+        raise Conflict(
+            DOMAIN_TAKEN.format(domain=company.domain), code="taken", fields={"domain": "taken"}
+        )
     _save_unique(company, field="domain", message=DOMAIN_TAKEN.format(domain=company.domain))
     return company
 
@@ -274,7 +281,7 @@ def update_deal(*, deal: Deal, by: User | None, changes: Mapping[str, Any]) -> D
 @transaction.atomic
 def record_event(
     *,
-    type: str,  # noqa: A002 -- the event's type, as the tracking spec names it
+    type: str,
     occurred_at: dt.datetime,
     lead: Lead | None = None,
     anonymous_id: str = "",

@@ -32,10 +32,10 @@ def user_for_token(secret: str) -> User | None:
 def membership_of(user: AbstractBaseUser | AnonymousUser) -> Membership | None:
     if not user.is_authenticated:
         return None
-    try:
-        return user.membership  # type: ignore[union-attr]
-    except Membership.DoesNotExist:
-        return None
+    # The reverse one-to-one raises a subclass of AttributeError when there is no membership, and
+    # caches the row on the user, so asking twice in one request costs one query.
+    membership: Membership | None = getattr(user, "membership", None)
+    return membership
 
 
 def role_of(user: AbstractBaseUser | AnonymousUser) -> Role | None:

@@ -12,11 +12,11 @@ from tandem.core.roles import TEAM_KIND_OF_ROLE, Role
 from tandem.core.time import now
 from tandem.people.models import ApiToken, Membership, Team
 
-TOKEN_PREFIX = "tdm_"
+TOKEN_PREFIX = "tdm_"  # noqa: S105 -- a public marker, not a secret
 ROLE_DOES_NOT_FIT_TEAM = "A {role} cannot sit on the {kind} team {team}."
 USERNAME_TAKEN = "The username {username} is taken."
 NO_SUCH_USER = "There is no user named {username}."
-NO_SUCH_TOKEN = "There is no active token {prefix}… for {username}."
+NO_SUCH_TOKEN = "There is no active token {prefix}… for {username}."  # noqa: S105
 
 
 def hash_token(token: str) -> str:

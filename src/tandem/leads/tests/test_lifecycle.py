@@ -1,0 +1,174 @@
+import datetime as dt
+
+import pytest
+
+from tandem.core.errors import Conflict, DomainError
+from tandem.core.testing import Personas, make_lead
+from tandem.leads import lifecycle
+from tandem.leads.lifecycle import FORBIDDEN_MOVE
+from tandem.leads.models import LEDGER_IS_APPEND_ONLY, Lead, Stage, StageChange
+
+pytestmark = pytest.mark.django_db
+
+JAN = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+FEB = dt.datetime(2026, 2, 10, 9, 0, tzinfo=dt.UTC)
+
+
+def test_entering_the_lifecycle_appends_the_first_ledger_row(personas: Personas) -> None:
+    lead = make_lead(stage=Stage.INQUIRY, at=JAN, email="ana@example.com")
+
+    rows = list(StageChange.objects.filter(lead=lead).values_list("from_stage", "to_stage", "at"))
+    assert rows == [("", Stage.INQUIRY, JAN)]
+    assert (lead.stage, lead.stage_changed_at) == (Stage.INQUIRY, JAN)
+
+
+def test_a_move_appends_a_row_naming_actor_and_reason(personas: Personas) -> None:
+    lead = make_lead(stage=Stage.MQL, at=JAN, owner=personas.sales_rep)
+
+    lifecycle.change_stage(
+        lead=lead, to_stage=Stage.SAL, by=personas.sales_rep, reason="Good fit", at=FEB
+    )
+
+    change = StageChange.objects.filter(lead=lead).last()
+    assert change is not None
+    assert (change.from_stage, change.to_stage, change.at) == (Stage.MQL, Stage.SAL, FEB)
+    assert (change.actor, change.actor_label, change.reason) == (personas.sales_rep, "", "Good fit")
+    assert change.month == dt.date(2026, 2, 1)
+    lead.refresh_from_db()
+    assert (lead.stage, lead.stage_changed_at) == (Stage.SAL, FEB)
+
+
+def test_a_system_move_is_labelled_with_the_part_of_the_system(personas: Personas) -> None:
+    lead = make_lead(stage=Stage.LEAD, at=JAN)
+
+    lifecycle.change_stage(lead=lead, to_stage=Stage.MQL, by=None, actor_label="scoring", at=FEB)
+
+    change = StageChange.objects.filter(lead=lead).last()
+    assert change is not None
+    assert (change.actor, change.actor_label) == (None, "scoring")
+
+
+@pytest.mark.parametrize(
+    ("from_stage", "to_stage"),
+    [
+        (Stage.SQL, Stage.MQL),
+        (Stage.MQL, Stage.INQUIRY),
+        (Stage.CUSTOMER, Stage.RECYCLED),
+        (Stage.DISQUALIFIED, Stage.MQL),
+        (Stage.RECYCLED, Stage.SAL),
+    ],
+)
+def test_a_forbidden_move_is_refused_naming_both_stages(
+    personas: Personas, from_stage: Stage, to_stage: Stage
+) -> None:
+    lead = make_lead(stage=Stage.INQUIRY, at=JAN)
+    if from_stage != Stage.INQUIRY:
+        via = Stage.LEAD if from_stage in (Stage.RECYCLED, Stage.DISQUALIFIED) else from_stage
+        if via != Stage.INQUIRY:
+            lifecycle.change_stage(lead=lead, to_stage=via, by=None, at=JAN)
+        if via != from_stage:
+            lifecycle.change_stage(lead=lead, to_stage=from_stage, by=None, at=JAN)
+    rows_before = StageChange.objects.count()
+
+    with pytest.raises(Conflict) as refused:
+        lifecycle.change_stage(lead=lead, to_stage=to_stage, by=personas.admin, at=FEB)
+
+    assert refused.value.message == FORBIDDEN_MOVE.format(
+        from_stage=from_stage.label, to_stage=to_stage.label
+    )
+    assert refused.value.code == "forbidden_transition"
+    assert StageChange.objects.count() == rows_before
+    assert Lead.objects.get(pk=lead.pk).stage == from_stage
+
+
+@pytest.mark.parametrize(
+    ("from_stage", "to_stage"),
+    [
+        (Stage.INQUIRY, Stage.LEAD),
+        (Stage.MQL, Stage.CUSTOMER),
+        (Stage.SAL, Stage.RECYCLED),
+        (Stage.OPPORTUNITY, Stage.DISQUALIFIED),
+    ],
+)
+def test_forward_and_exit_moves_are_allowed(from_stage: Stage, to_stage: Stage) -> None:
+    assert lifecycle.is_allowed(from_stage, to_stage)
+
+
+def test_a_recycled_lead_may_come_back_as_a_lead_or_an_mql() -> None:
+    assert lifecycle.allowed_moves(Stage.RECYCLED) == [Stage.LEAD, Stage.MQL, Stage.DISQUALIFIED]
+
+
+def test_a_customer_moves_nowhere() -> None:
+    assert lifecycle.allowed_moves(Stage.CUSTOMER) == []
+
+
+def test_moving_to_the_current_stage_is_refused(personas: Personas) -> None:
+    lead = make_lead(stage=Stage.MQL, at=JAN)
+
+    with pytest.raises(Conflict, match="already at MQL"):
+        lifecycle.change_stage(lead=lead, to_stage=Stage.MQL, by=None)
+
+    assert StageChange.objects.filter(lead=lead).count() == 1
+
+
+def test_a_move_dated_before_the_last_change_is_refused(personas: Personas) -> None:
+    lead = make_lead(stage=Stage.MQL, at=FEB)
+
+    with pytest.raises(DomainError) as refused:
+        lifecycle.change_stage(lead=lead, to_stage=Stage.SAL, by=None, at=JAN)
+
+    assert refused.value.fields == {"at": "before the last change"}
+    assert StageChange.objects.filter(lead=lead).count() == 1
+
+
+def test_a_move_dated_in_the_future_is_refused(personas: Personas) -> None:
+    lead = make_lead(stage=Stage.MQL, at=JAN)
+    tomorrow = dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=1)
+
+    with pytest.raises(DomainError, match="in the future"):
+        lifecycle.change_stage(lead=lead, to_stage=Stage.SAL, by=None, at=tomorrow)
+
+    assert StageChange.objects.filter(lead=lead).count() == 1
+
+
+def test_a_lead_cannot_enter_the_lifecycle_recycled() -> None:
+    with pytest.raises(DomainError, match="cannot enter the lifecycle at Recycled"):
+        make_lead(stage=Stage.RECYCLED)
+
+
+def test_a_stale_lead_object_is_checked_against_the_stored_stage(personas: Personas) -> None:
+    lead = make_lead(stage=Stage.MQL, at=JAN)
+    stale = Lead.objects.get(pk=lead.pk)
+    lifecycle.change_stage(lead=lead, to_stage=Stage.DISQUALIFIED, by=None, at=FEB)
+
+    with pytest.raises(Conflict, match="from Disqualified to SAL"):
+        lifecycle.change_stage(lead=stale, to_stage=Stage.SAL, by=None)
+
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.DISQUALIFIED
+
+
+def test_ledger_rows_cannot_be_changed_through_the_orm(personas: Personas) -> None:
+    lead = make_lead(stage=Stage.MQL, at=JAN)
+    change = StageChange.objects.get(lead=lead)
+
+    change.reason = "rewritten"
+    with pytest.raises(Conflict, match=LEDGER_IS_APPEND_ONLY):
+        change.save()
+    with pytest.raises(Conflict, match=LEDGER_IS_APPEND_ONLY):
+        StageChange.objects.filter(lead=lead).update(reason="rewritten")
+    with pytest.raises(Conflict, match=LEDGER_IS_APPEND_ONLY):
+        StageChange.objects.filter(lead=lead).delete()
+
+    assert StageChange.objects.get(lead=lead).reason == ""
+
+
+def test_ledger_rows_cannot_be_changed_with_sql(personas: Personas) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    lead = make_lead(stage=Stage.MQL, at=JAN)
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE leads_stagechange SET reason = 'rewritten'")
+
+    assert StageChange.objects.get(lead=lead).reason == ""

@@ -4,9 +4,9 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from tandem.campaigns.models import Campaign
-from tandem.core.errors import NotFound, PermissionDenied
+from tandem.core.errors import NotFound
 from tandem.core.roles import EDITS_CAMPAIGNS
-from tandem.leads.queries import READ_ONLY_ROLE, require_role
+from tandem.leads.queries import require_editor, require_role
 
 CAMPAIGN_NOT_FOUND = "There is no campaign {campaign_id}."
 
@@ -18,19 +18,17 @@ def visible_campaigns(actor: User) -> QuerySet[Campaign]:
 
 
 def access_campaign(actor: User, campaign_id: int, *, write: bool = False) -> Campaign:
-    role = require_role(actor)
+    require_role(actor)
     campaign = Campaign.objects.select_related("owner").filter(pk=campaign_id).first()
     if campaign is None:
         raise NotFound(CAMPAIGN_NOT_FOUND.format(campaign_id=campaign_id))
-    if write and role not in EDITS_CAMPAIGNS:
-        raise PermissionDenied(READ_ONLY_ROLE.format(role=role.label, things="campaigns"))
+    if write:
+        require_editor(actor, roles=EDITS_CAMPAIGNS, things="campaigns")
     return campaign
 
 
 def require_campaign_editor(actor: User) -> None:
-    role = require_role(actor)
-    if role not in EDITS_CAMPAIGNS:
-        raise PermissionDenied(READ_ONLY_ROLE.format(role=role.label, things="campaigns"))
+    require_editor(actor, roles=EDITS_CAMPAIGNS, things="campaigns")
 
 
 def campaign_list(

@@ -7,11 +7,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from tandem.campaigns.models import Campaign
-from tandem.core.errors import Conflict, DomainError
+from tandem.core.errors import Conflict, DomainError, check_known_fields
 
 UTM_KEY_TAKEN = "Another campaign already uses the UTM key {utm_key}."
 ENDS_BEFORE_START = "A campaign cannot end ({ends_on}) before it starts ({starts_on})."
-UNKNOWN_FIELDS = "These fields cannot be changed here: {names}."
 
 CAMPAIGN_FIELDS = frozenset(
     {"name", "utm_key", "channel", "audience_segment", "starts_on", "ends_on", "owner_id"}
@@ -38,9 +37,7 @@ def create_campaign(
     *, by: User | None, name: str, utm_key: str, channel: str, **fields: Any
 ) -> Campaign:
     """Create a campaign; its owner defaults to the person creating it."""
-    unknown = sorted(set(fields) - CAMPAIGN_FIELDS)
-    if unknown:
-        raise DomainError(UNKNOWN_FIELDS.format(names=", ".join(unknown)))
+    check_known_fields(fields, CAMPAIGN_FIELDS)
     if "owner_id" not in fields and by is not None:
         fields["owner_id"] = by.pk
     campaign = Campaign(name=name, utm_key=utm_key, channel=channel, **fields)
@@ -52,12 +49,7 @@ def create_campaign(
 @transaction.atomic
 def update_campaign(*, campaign: Campaign, by: User | None, changes: Mapping[str, Any]) -> Campaign:
     """Change a campaign's fields."""
-    unknown = sorted(set(changes) - CAMPAIGN_FIELDS)
-    if unknown:
-        raise DomainError(
-            UNKNOWN_FIELDS.format(names=", ".join(unknown)),
-            fields=dict.fromkeys(unknown, "not changeable"),
-        )
+    check_known_fields(changes, CAMPAIGN_FIELDS)
     for field, value in changes.items():
         setattr(campaign, field, value)
     _check(campaign)

@@ -5,7 +5,9 @@ Services raise these; the API turns each into a 4xx with `{"error": {"code", "me
 them exactly.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+
+UNKNOWN_FIELDS = "These fields cannot be changed here: {names}."
 
 
 class DomainError(Exception):
@@ -47,3 +49,13 @@ class Conflict(DomainError):
 
     status_code = 409
     code = "conflict"
+
+
+def check_known_fields(changes: Mapping[str, object], allowed: Collection[str]) -> None:
+    """Refuse a change that names fields outside `allowed`, naming each of them."""
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise DomainError(
+            UNKNOWN_FIELDS.format(names=", ".join(unknown)),
+            fields=dict.fromkeys(unknown, "not changeable"),
+        )

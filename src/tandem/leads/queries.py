@@ -57,7 +57,7 @@ def visible_leads(actor: User) -> QuerySet[Lead]:
 
 def access_lead(actor: User, lead_id: int, *, write: bool = False) -> Lead:
     """The lead, if the actor may see it (and change it, with `write`)."""
-    role = require_role(actor)
+    require_role(actor)
     lead = (
         visible_leads(actor)
         .select_related("company", "owner", "first_touch_campaign", "last_touch_campaign")
@@ -66,8 +66,8 @@ def access_lead(actor: User, lead_id: int, *, write: bool = False) -> Lead:
     )
     if lead is None:
         raise NotFound(LEAD_NOT_FOUND.format(lead_id=lead_id))
-    if write and role not in EDITS_LEADS:
-        raise PermissionDenied(READ_ONLY_ROLE.format(role=role.label, things="leads"))
+    if write:
+        require_editor(actor, roles=EDITS_LEADS, things="leads")
     return lead
 
 
@@ -78,12 +78,12 @@ def visible_companies(actor: User) -> QuerySet[Company]:
 
 
 def access_company(actor: User, company_id: int, *, write: bool = False) -> Company:
-    role = require_role(actor)
+    require_role(actor)
     company = Company.objects.filter(pk=company_id).first()
     if company is None:
         raise NotFound(COMPANY_NOT_FOUND.format(company_id=company_id))
-    if write and role not in EDITS_COMPANIES:
-        raise PermissionDenied(READ_ONLY_ROLE.format(role=role.label, things="companies"))
+    if write:
+        require_editor(actor, roles=EDITS_COMPANIES, things="companies")
     return company
 
 
@@ -93,33 +93,35 @@ def visible_deals(actor: User) -> QuerySet[Deal]:
 
 
 def access_deal(actor: User, deal_id: int, *, write: bool = False) -> Deal:
-    role = require_role(actor)
+    require_role(actor)
     deal = (
         visible_deals(actor).select_related("lead", "company", "owner").filter(pk=deal_id).first()
     )
     if deal is None:
         raise NotFound(DEAL_NOT_FOUND.format(deal_id=deal_id))
-    if write and role not in EDITS_DEALS:
-        raise PermissionDenied(READ_ONLY_ROLE.format(role=role.label, things="deals"))
+    if write:
+        require_editor(actor, roles=EDITS_DEALS, things="deals")
     return deal
 
 
-def require_deal_editor(actor: User) -> None:
+def require_editor(actor: User, *, roles: frozenset[Role], things: str) -> Role:
+    """The actor's role, if it is one of `roles` that may change `things`."""
     role = require_role(actor)
-    if role not in EDITS_DEALS:
-        raise PermissionDenied(READ_ONLY_ROLE.format(role=role.label, things="deals"))
+    if role not in roles:
+        raise PermissionDenied(READ_ONLY_ROLE.format(role=role.label, things=things))
+    return role
+
+
+def require_deal_editor(actor: User) -> None:
+    require_editor(actor, roles=EDITS_DEALS, things="deals")
 
 
 def require_lead_editor(actor: User) -> None:
-    role = require_role(actor)
-    if role not in EDITS_LEADS:
-        raise PermissionDenied(READ_ONLY_ROLE.format(role=role.label, things="leads"))
+    require_editor(actor, roles=EDITS_LEADS, things="leads")
 
 
 def require_company_editor(actor: User) -> None:
-    role = require_role(actor)
-    if role not in EDITS_COMPANIES:
-        raise PermissionDenied(READ_ONLY_ROLE.format(role=role.label, things="companies"))
+    require_editor(actor, roles=EDITS_COMPANIES, things="companies")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from tandem.campaigns.models import Campaign
-from tandem.core.errors import Conflict, DomainError, PermissionDenied
+from tandem.core.errors import Conflict, DomainError, PermissionDenied, check_known_fields
 from tandem.core.roles import ASSIGNS_LEADS, SALES_ROLES, Role
 from tandem.core.time import now
 from tandem.leads import lifecycle
@@ -27,7 +27,6 @@ MANAGER_ASSIGNS_OWN_TEAM = "A sales manager assigns leads only within their own 
 CLOSED_DEAL_NEEDS_DATE = "A won or lost deal needs the date it closed."
 LOST_DEAL_NEEDS_REASON = "A lost deal needs a reason."
 CLOSED_BEFORE_OPENED = "A deal cannot close ({closed_on}) before it opened ({opened_on})."
-UNKNOWN_FIELDS = "These fields cannot be changed here: {names}."
 
 LEAD_FIELDS = frozenset(
     {
@@ -57,15 +56,6 @@ COMPANY_FIELDS = frozenset(
 DEAL_FIELDS = frozenset(
     {"name", "amount", "currency", "stage", "opened_on", "closed_on", "lost_reason", "owner_id"}
 )
-
-
-def _check_known(changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(changes) - allowed)
-    if unknown:
-        raise DomainError(
-            UNKNOWN_FIELDS.format(names=", ".join(unknown)),
-            fields=dict.fromkeys(unknown, "not changeable"),
-        )
 
 
 def _check_references(changes: Mapping[str, Any]) -> None:
@@ -118,7 +108,7 @@ def _save_unique(instance: Lead | Company, *, field: str, message: str) -> None:
 @transaction.atomic
 def create_company(*, by: User | None, name: str, **fields: Any) -> Company:
     """Create a company."""
-    _check_known(fields, COMPANY_FIELDS - {"name"})
+    check_known_fields(fields, COMPANY_FIELDS - {"name"})
     domain = str(fields.get("domain", "")).lower()
     if domain and Company.objects.filter(domain=domain).exists():
         raise Conflict(DOMAIN_TAKEN.format(domain=domain), code="taken", fields={"domain": "taken"})
@@ -130,7 +120,7 @@ def create_company(*, by: User | None, name: str, **fields: Any) -> Company:
 @transaction.atomic
 def update_company(*, company: Company, by: User | None, changes: Mapping[str, Any]) -> Company:
     """Change a company's fields."""
-    _check_known(changes, COMPANY_FIELDS)
+    check_known_fields(changes, COMPANY_FIELDS)
     for field, value in changes.items():
         setattr(company, field, value.lower() if field == "domain" else value)
     if (
@@ -158,7 +148,7 @@ def create_lead(
 
     A sales rep who creates a lead without an owner becomes its owner, so they can see it.
     """
-    _check_known(fields, LEAD_FIELDS | {"import_source", "external_id"})
+    check_known_fields(fields, LEAD_FIELDS | {"import_source", "external_id"})
     _check_references(fields)
     if by is not None and role_of(by) == Role.SALES_REP and fields.get("owner_id") is None:
         fields["owner_id"] = by.pk
@@ -177,7 +167,7 @@ def create_lead(
 @transaction.atomic
 def update_lead(*, lead: Lead, by: User | None, changes: Mapping[str, Any]) -> Lead:
     """Change a lead's fields (not its stage: that is `lifecycle.change_stage`)."""
-    _check_known(changes, LEAD_FIELDS)
+    check_known_fields(changes, LEAD_FIELDS)
     _check_references(changes)
     if "owner_id" in changes and changes["owner_id"] != lead.owner_id:
         if changes["owner_id"] is None:
@@ -267,7 +257,7 @@ def create_deal(
 @transaction.atomic
 def update_deal(*, deal: Deal, by: User | None, changes: Mapping[str, Any]) -> Deal:
     """Change a deal; winning it makes the lead a customer."""
-    _check_known(changes, DEAL_FIELDS)
+    check_known_fields(changes, DEAL_FIELDS)
     if changes.get("owner_id") is not None and changes["owner_id"] != deal.owner_id:
         _check_owner(owner_id=changes["owner_id"], by=by)
     for field, value in changes.items():

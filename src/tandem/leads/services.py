@@ -53,6 +53,8 @@ LEAD_FIELDS = frozenset(
 COMPANY_FIELDS = frozenset(
     {"name", "domain", "segment", "industry", "employee_count", "country", "attributes"}
 )
+# Where an imported row came from; set once, at creation.
+IMPORT_IDENTITY = frozenset({"import_source", "external_id"})
 DEAL_FIELDS = frozenset(
     {"name", "amount", "currency", "stage", "opened_on", "closed_on", "lost_reason", "owner_id"}
 )
@@ -64,12 +66,19 @@ def _check_references(changes: Mapping[str, Any]) -> None:
         raise DomainError(
             NO_SUCH_COMPANY.format(company_id=company_id), fields={"company_id": "no such company"}
         )
-    for field in ("first_touch_campaign_id", "last_touch_campaign_id"):
-        campaign_id = changes.get(field)
-        if campaign_id is not None and not Campaign.objects.filter(pk=campaign_id).exists():
-            raise DomainError(
-                NO_SUCH_CAMPAIGN.format(campaign_id=campaign_id), fields={field: "no such campaign"}
-            )
+    campaign_fields = {
+        changes[field]: field
+        for field in ("last_touch_campaign_id", "first_touch_campaign_id")
+        if changes.get(field) is not None
+    }
+    if campaign_fields:
+        existing = set(Campaign.objects.filter(pk__in=campaign_fields).values_list("pk", flat=True))
+        for campaign_id, field in campaign_fields.items():
+            if campaign_id not in existing:
+                raise DomainError(
+                    NO_SUCH_CAMPAIGN.format(campaign_id=campaign_id),
+                    fields={field: "no such campaign"},
+                )
 
 
 def _check_owner(*, owner_id: int, by: User | None) -> None:
@@ -108,7 +117,7 @@ def _save_unique(instance: Lead | Company, *, field: str, message: str) -> None:
 @transaction.atomic
 def create_company(*, by: User | None, name: str, **fields: Any) -> Company:
     """Create a company."""
-    check_known_fields(fields, COMPANY_FIELDS - {"name"})
+    check_known_fields(fields, (COMPANY_FIELDS - {"name"}) | IMPORT_IDENTITY)
     domain = str(fields.get("domain", "")).lower()
     if domain and Company.objects.filter(domain=domain).exists():
         raise Conflict(DOMAIN_TAKEN.format(domain=domain), code="taken", fields={"domain": "taken"})
@@ -148,7 +157,7 @@ def create_lead(
 
     A sales rep who creates a lead without an owner becomes its owner, so they can see it.
     """
-    check_known_fields(fields, LEAD_FIELDS | {"import_source", "external_id"})
+    check_known_fields(fields, LEAD_FIELDS | IMPORT_IDENTITY)
     _check_references(fields)
     if by is not None and role_of(by) == Role.SALES_REP and fields.get("owner_id") is None:
         fields["owner_id"] = by.pk

@@ -1,10 +1,16 @@
 """Fixtures every test may use: the personas, API clients that authenticate as them."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from tandem.core.testing import Personas, make_personas
 from tandem.people.services import create_api_token
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests create many users; a slow, strong hasher would dominate their run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ UNAUTHENTICATED = (
 )
 
 
+HTTP_ERROR_CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = user_for_token(token)
@@ -67,7 +70,13 @@ def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-    return _respond(request, error.status_code, error_body("http_error", error.message))
+    if isinstance(error.__cause__, ValueError):
+        # ninja could not decode the body (not JSON, or not UTF-8) and wrapped the reason.
+        return _respond(
+            request, 400, validation_error_body([{"type": "json_invalid", "loc": ("body",)}])
+        )
+    code = HTTP_ERROR_CODES.get(error.status_code, "http_error")
+    return _respond(request, error.status_code, error_body(code, error.message))
 
 
 api.add_router("/v1/leads", leads_router)

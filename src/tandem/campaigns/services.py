@@ -8,16 +8,28 @@ from django.db import transaction
 
 from tandem.campaigns.models import Campaign
 from tandem.core.errors import Conflict, DomainError, check_known_fields
+from tandem.core.roles import EDITS_CAMPAIGNS
+from tandem.people.queries import role_of
 
 UTM_KEY_TAKEN = "Another campaign already uses the UTM key {utm_key}."
+OWNER_NOT_IN_MARKETING = "Person {owner_id} is not an active marketer, so cannot own a campaign."
 ENDS_BEFORE_START = "A campaign cannot end ({ends_on}) before it starts ({starts_on})."
 
+# A campaign is owned by someone who may edit it.
+CAMPAIGN_OWNER_ROLES = EDITS_CAMPAIGNS
 CAMPAIGN_FIELDS = frozenset(
     {"name", "utm_key", "channel", "audience_segment", "starts_on", "ends_on", "owner_id"}
 )
 
 
 def _check(campaign: Campaign) -> None:
+    if campaign.owner_id is not None:
+        owner = User.objects.filter(pk=campaign.owner_id, is_active=True).first()
+        if owner is None or role_of(owner) not in CAMPAIGN_OWNER_ROLES:
+            raise DomainError(
+                OWNER_NOT_IN_MARKETING.format(owner_id=campaign.owner_id),
+                fields={"owner_id": "not in marketing"},
+            )
     if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
         raise DomainError(
             ENDS_BEFORE_START.format(ends_on=campaign.ends_on, starts_on=campaign.starts_on),

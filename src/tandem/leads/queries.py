@@ -89,6 +89,7 @@ def access_company(actor: User, company_id: int, *, write: bool = False) -> Comp
 
 def visible_deals(actor: User) -> QuerySet[Deal]:
     """The deals of the leads the actor sees."""
+    require_role(actor)
     return Deal.objects.filter(lead__in=visible_leads(actor))
 
 

@@ -53,3 +53,16 @@ def test_only_marketing_and_admins_edit_campaigns(personas, persona: str) -> Non
         access_campaign(personas.by_name(persona), campaign.pk, write=True)
 
     assert access_campaign(personas.by_name(persona), campaign.pk) == campaign
+
+
+@pytest.mark.parametrize("persona", ["sales_rep", "executive", "outsider"])
+def test_a_campaign_is_owned_by_someone_in_marketing(personas, persona: str) -> None:
+    owner = personas.by_name(persona)
+
+    with pytest.raises(DomainError) as refused:
+        services.create_campaign(
+            by=personas.marketer, name="A", utm_key="a", channel="email", owner_id=owner.pk
+        )
+
+    assert refused.value.fields == {"owner_id": "not in marketing"}
+    assert Campaign.objects.count() == 0

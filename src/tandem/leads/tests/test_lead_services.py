@@ -130,7 +130,7 @@ def test_a_lost_deal_needs_a_reason(personas: Personas) -> None:
 def test_a_company_domain_is_unique_whatever_its_case(personas: Personas) -> None:
     services.create_company(by=personas.marketer, name="Acme", domain="acme.example")
 
-    with pytest.raises(Conflict, match="already has the domain acme.example"):
+    with pytest.raises(Conflict, match=r"already has the domain acme\.example"):
         services.create_company(by=personas.marketer, name="Acme 2", domain="ACME.example")
 
     assert Company.objects.count() == 1

@@ -167,8 +167,11 @@ def test_ledger_rows_cannot_be_changed_with_sql(personas: Personas) -> None:
 
     lead = make_lead(stage=Stage.MQL, at=JAN)
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE leads_stagechange SET reason = 'rewritten'")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE leads_stagechange SET reason = 'rewritten'")
 
     assert StageChange.objects.get(lead=lead).reason == ""

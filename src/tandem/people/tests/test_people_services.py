@@ -37,7 +37,7 @@ def test_a_token_of_a_deactivated_user_no_longer_authenticates(personas) -> None
 
 
 def test_a_token_for_an_unknown_user_is_refused(db) -> None:
-    with pytest.raises(NotFound, match="There is no user named ghost."):
+    with pytest.raises(NotFound, match=r"There is no user named ghost\."):
         services.create_api_token(username="ghost")
 
     assert ApiToken.objects.count() == 0

@@ -16,5 +16,7 @@ def test_the_command_restores_a_rollup_that_drifted(capsys: pytest.CaptureFixtur
 
     call_command("rebuild_funnel")
 
-    assert list(FunnelMonth.objects.values_list("stage", "month", "reached", "advanced")) == expected
+    assert (
+        list(FunnelMonth.objects.values_list("stage", "month", "reached", "advanced")) == expected
+    )
     assert "1 stage reaches" in capsys.readouterr().out

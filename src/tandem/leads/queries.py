@@ -14,6 +14,7 @@ from tandem.core.roles import (
     EDITS_COMPANIES,
     EDITS_DEALS,
     EDITS_LEADS,
+    SALES_ROLES,
     SEES_ALL_LEADS,
     SEES_OWN_LEADS,
     SEES_TEAM_LEADS,
@@ -21,6 +22,9 @@ from tandem.core.roles import (
 )
 from tandem.leads.models import Company, Deal, Lead, StageChange
 from tandem.people.queries import membership_of, role_of
+
+# Who may own leads and deals: people in sales, and admins.
+LEAD_OWNER_ROLES = frozenset({*SALES_ROLES, Role.ADMIN})
 
 LEAD_NOT_FOUND = "There is no lead {lead_id}."
 COMPANY_NOT_FOUND = "There is no company {company_id}."
@@ -69,6 +73,18 @@ def access_lead(actor: User, lead_id: int, *, write: bool = False) -> Lead:
     if write:
         require_editor(actor, roles=EDITS_LEADS, things="leads")
     return lead
+
+
+def lead_owners(actor: User) -> QuerySet[User]:
+    """The people who may own leads, as far as the actor deals with them: a sales manager only
+    with their own team."""
+    owners = User.objects.filter(is_active=True, membership__role__in=LEAD_OWNER_ROLES)
+    if role_of(actor) == Role.SALES_MANAGER:
+        membership = membership_of(actor)
+        if membership is None:
+            return owners.none()
+        owners = owners.filter(membership__team_id=membership.team_id)
+    return owners.order_by("first_name", "last_name", "username")
 
 
 def visible_companies(actor: User) -> QuerySet[Company]:

@@ -10,10 +10,11 @@ from django.db import IntegrityError, transaction
 
 from tandem.campaigns.models import Campaign
 from tandem.core.errors import Conflict, DomainError, PermissionDenied, check_known_fields
-from tandem.core.roles import ASSIGNS_LEADS, SALES_ROLES, Role
+from tandem.core.roles import ASSIGNS_LEADS, Role
 from tandem.core.time import now
 from tandem.leads import lifecycle
 from tandem.leads.models import Company, Deal, DealStage, Event, Lead, Stage
+from tandem.leads.queries import LEAD_OWNER_ROLES
 from tandem.people.queries import membership_of, role_of
 
 EMAIL_TAKEN = "Another lead already has the email {email}."
@@ -88,8 +89,7 @@ def _check_owner(*, owner_id: int, by: User | None) -> None:
         raise DomainError(
             NO_SUCH_OWNER.format(owner_id=owner_id), fields={"owner_id": "no such person"}
         )
-    owner_role = role_of(owner)
-    if owner_role not in SALES_ROLES and owner_role != Role.ADMIN:
+    if role_of(owner) not in LEAD_OWNER_ROLES:
         raise DomainError(
             OWNER_NOT_IN_SALES.format(name=owner.get_full_name() or owner.username),
             fields={"owner_id": "not in sales"},

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from tandem.reports import views
+
 app_name = "reports"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

@@ -3,13 +3,11 @@ from typing import Any
 
 from django import forms
 
-from tandem.core.time import months_between
-from tandem.reports.queries import MAX_PERIOD_MONTHS, Period
+from tandem.core.errors import DomainError
+from tandem.reports.queries import Period, validate_period
 
 MONTH_FORMAT = "%Y-%m"
 NOT_A_MONTH = "Enter a month as YYYY-MM."
-FIRST_AFTER_LAST = "The first month must not be after the last month."
-PERIOD_TOO_LONG = f"A period may span at most {MAX_PERIOD_MONTHS} months."
 SHOWING_DEFAULT = "{problem} Showing {first:%b %Y} to {last:%b %Y} instead."
 
 
@@ -38,11 +36,10 @@ class PeriodForm(forms.Form):
             return values
         first: dt.date = values.get("first_month") or self.default.first_month
         last: dt.date = values.get("last_month") or self.default.last_month
-        if first > last:
-            raise forms.ValidationError(FIRST_AFTER_LAST)
-        if len(months_between(first, last)) > MAX_PERIOD_MONTHS:
-            raise forms.ValidationError(PERIOD_TOO_LONG)
-        values["period"] = Period(first_month=first, last_month=last)
+        try:
+            values["period"] = validate_period(first_month=first, last_month=last)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
         return values
 
     def period(self) -> Period:

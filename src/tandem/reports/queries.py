@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db.models import Max, Min
 
+from tandem.core.errors import DomainError
 from tandem.core.time import add_months, month_of, months_between, now
 from tandem.leads.funnel import FUNNEL_STAGES, next_stage
 from tandem.leads.models import FunnelMonth, Stage
@@ -18,6 +19,8 @@ from tandem.leads.queries import require_role
 
 DEFAULT_PERIOD_MONTHS = 12
 MAX_PERIOD_MONTHS = 120
+FIRST_AFTER_LAST = "The first month ({first}) is after the last month ({last})."
+PERIOD_TOO_LONG = "A report covers at most {max_months} months; {first} to {last} is {months}."
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,32 @@ def default_period(bounds: Period | None) -> Period:
     """The twelve months up to the latest month with data (or up to this month, for no data)."""
     last = bounds.last_month if bounds is not None else month_of(now())
     return Period(first_month=add_months(last, 1 - DEFAULT_PERIOD_MONTHS), last_month=last)
+
+
+def month_text(month: dt.date) -> str:
+    return month.strftime("%Y-%m")
+
+
+def validate_period(*, first_month: dt.date, last_month: dt.date) -> Period:
+    """The period from `first_month` to `last_month`, if it is one a report may cover."""
+    first, last = first_month.replace(day=1), last_month.replace(day=1)
+    if first > last:
+        raise DomainError(
+            FIRST_AFTER_LAST.format(first=month_text(first), last=month_text(last)),
+            fields={"first_month": "after last_month"},
+        )
+    months = len(months_between(first, last))
+    if months > MAX_PERIOD_MONTHS:
+        raise DomainError(
+            PERIOD_TOO_LONG.format(
+                max_months=MAX_PERIOD_MONTHS,
+                first=month_text(first),
+                last=month_text(last),
+                months=months,
+            ),
+            fields={"first_month": f"more than {MAX_PERIOD_MONTHS} months before last_month"},
+        )
+    return Period(first_month=first, last_month=last)
 
 
 def funnel(actor: User, *, first_month: dt.date, last_month: dt.date) -> Funnel:

@@ -4,19 +4,18 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from tandem.core.errors import DomainError
-from tandem.core.time import months_between
 from tandem.leads.models import Stage
-from tandem.reports.queries import MAX_PERIOD_MONTHS, Funnel, FunnelStageRow, Period
+from tandem.reports.queries import (
+    MAX_PERIOD_MONTHS,
+    Funnel,
+    FunnelStageRow,
+    Period,
+    month_text,
+    validate_period,
+)
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 MONTH_FORMAT = "%Y-%m"
-FIRST_AFTER_LAST = "The first month ({first}) is after the last month ({last})."
-PERIOD_TOO_LONG = "A report covers at most {max_months} months; {first} to {last} is {months}."
-
-
-def month_text(month: dt.date) -> str:
-    return month.strftime(MONTH_FORMAT)
 
 
 class FunnelQuery(Schema):
@@ -45,23 +44,7 @@ class FunnelQuery(Schema):
             if self.last_month
             else default.last_month
         )
-        if first > last:
-            raise DomainError(
-                FIRST_AFTER_LAST.format(first=month_text(first), last=month_text(last)),
-                fields={"first_month": "after last_month"},
-            )
-        months = len(months_between(first, last))
-        if months > MAX_PERIOD_MONTHS:
-            raise DomainError(
-                PERIOD_TOO_LONG.format(
-                    max_months=MAX_PERIOD_MONTHS,
-                    first=month_text(first),
-                    last=month_text(last),
-                    months=months,
-                ),
-                fields={"first_month": f"more than {MAX_PERIOD_MONTHS} months before last_month"},
-            )
-        return Period(first_month=first, last_month=last)
+        return validate_period(first_month=first, last_month=last)
 
 
 class FunnelStageOut(Schema):

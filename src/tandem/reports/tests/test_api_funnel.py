@@ -10,8 +10,7 @@ from tandem.core.testing import Personas, make_lead
 from tandem.leads import lifecycle
 from tandem.leads.models import Stage
 from tandem.leads.queries import NOT_ON_A_TEAM
-from tandem.reports.queries import MAX_PERIOD_MONTHS, funnel
-from tandem.reports.schemas import FIRST_AFTER_LAST, PERIOD_TOO_LONG
+from tandem.reports.queries import FIRST_AFTER_LAST, MAX_PERIOD_MONTHS, PERIOD_TOO_LONG, funnel
 
 ApiAs = Callable[[str], Any]
 

@@ -11,7 +11,8 @@ from tandem.leads import lifecycle
 from tandem.leads.models import Stage
 from tandem.leads.queries import NOT_ON_A_TEAM
 from tandem.reports.charts import BAR_AREA_WIDTH
-from tandem.reports.forms import FIRST_AFTER_LAST, NOT_A_MONTH, PERIOD_TOO_LONG
+from tandem.reports.forms import NOT_A_MONTH
+from tandem.reports.queries import FIRST_AFTER_LAST, MAX_PERIOD_MONTHS, PERIOD_TOO_LONG
 
 pytestmark = pytest.mark.django_db
 
@@ -159,10 +160,16 @@ def test_a_month_left_out_is_taken_from_the_default_period(
 @pytest.mark.parametrize(
     ("first_month", "last_month", "problem"),
     [
-        ("2025-03", "2025-01", FIRST_AFTER_LAST),
+        ("2025-03", "2025-01", FIRST_AFTER_LAST.format(first="2025-03", last="2025-01")),
         ("2025-13", "2025-03", NOT_A_MONTH),
         ("March", "2025-03", NOT_A_MONTH),
-        ("2010-01", "2025-03", PERIOD_TOO_LONG),
+        (
+            "2010-01",
+            "2025-03",
+            PERIOD_TOO_LONG.format(
+                max_months=MAX_PERIOD_MONTHS, first="2010-01", last="2025-03", months=183
+            ),
+        ),
     ],
 )
 def test_an_invalid_period_says_why_and_shows_the_default(

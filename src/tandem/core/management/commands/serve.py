@@ -1,0 +1,84 @@
+"""`tandem serve [--host H] [--port P] [--workers N]`: run Tandem under gunicorn.
+
+Gunicorn runs in this process (no separate config file or command line), with Tandem's WSGI
+application; whitenoise serves the static files from the installed packages, so nothing else
+is needed in front of it on one machine.
+"""
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_WORKERS = 2
+
+
+class TandemServer(BaseApplication):  # type: ignore[misc]
+    """Gunicorn configured from keyword options instead of its own command line."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            # Skip settings this gunicorn does not know (the control socket came in 25.1).
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        # Imported here, in each worker, after Django is set up.
+        from tandem.wsgi import application
+
+        return application
+
+
+def bind_address(host: str, port: int) -> str:
+    """`host:port` as gunicorn takes it; an IPv6 address goes in brackets."""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+def serve(*, host: str, port: int, workers: int) -> None:
+    """Serve until interrupted."""
+    # Whitenoise warns about a missing STATIC_ROOT even though it serves from the packages.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    # Workers are forked from this process: none may inherit its database connections.
+    connections.close_all()
+    TandemServer(
+        {
+            "bind": bind_address(host, port),
+            "workers": workers,
+            "accesslog": "-",
+            "errorlog": "-",
+            "proc_name": "tandem",
+            # No control socket in the home directory: a second server would fight over it.
+            "control_socket_disable": True,
+        }
+    ).run()
+
+
+class Command(BaseCommand):
+    help = "Serve Tandem over HTTP with gunicorn (default http://127.0.0.1:8000, 2 workers)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default=DEFAULT_HOST, help="Address to listen on.")
+        parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="Port to listen on.")
+        parser.add_argument(
+            "--workers", type=int, default=DEFAULT_WORKERS, help="Worker processes."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1.")
+        host, port = options["host"], options["port"]
+        self.stdout.write(f"Serving Tandem at http://{bind_address(host, port)}/ (Ctrl-C stops).")
+        self.stdout.flush()
+        serve(host=host, port=port, workers=options["workers"])

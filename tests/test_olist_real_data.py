@@ -9,9 +9,11 @@ import datetime as dt
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
+from django.test import Client
 
 from tandem.campaigns.models import Campaign
 from tandem.core.testing import Personas
@@ -41,7 +43,7 @@ def row_counts() -> dict[str, int]:
 
 
 def test_real_files_import_the_whole_funnel_with_its_ledger(
-    olist_dir: Path, personas: Personas
+    olist_dir: Path, personas: Personas, api_as: Any, client: Client
 ) -> None:
     import_olist(directory=olist_dir)
 
@@ -59,6 +61,18 @@ def test_real_files_import_the_whole_funnel_with_its_ledger(
         Stage.RECYCLED: 0,
         Stage.DISQUALIFIED: 0,
     }
+    # The API and the dashboard show the same figures.
+    report = api_as("executive").get(
+        "/api/v1/reports/funnel", first_month="2017-06", last_month="2018-11"
+    )
+    api_reached = {row["stage"]: row["reached"] for row in report.json()["stages"]}
+    assert (api_reached["mql"], api_reached["customer"]) == (8000, 842)
+    assert api_as("executive").get("/api/v1/leads", limit=1).json()["count"] == 8000
+    assert api_as("executive").get("/api/v1/deals", stage="won", limit=1).json()["count"] == 842
+    client.force_login(personas.marketer)
+    page = client.get("/", {"first_month": "2017-06", "last_month": "2018-11"})
+    shown = {row.stage: row.reached for row in page.context["funnel"].stages}
+    assert (shown[Stage.MQL], shown[Stage.CUSTOMER]) == (8000, 842)
     assert Lead.objects.filter(import_source="olist").count() == 8000
     assert Counter(Lead.objects.values_list("stage", flat=True)) == {"mql": 7158, "customer": 842}
     assert Deal.objects.filter(import_source="olist", stage="won").count() == 842

@@ -15,7 +15,14 @@ from tandem.core.roles import EDITS_LEADS
 from tandem.leads import lifecycle
 from tandem.leads.forms import LeadFilterForm, StageChangeForm, page_number
 from tandem.leads.models import Lead, Stage
-from tandem.leads.queries import access_lead, lead_deals, lead_list, require_role, stage_history
+from tandem.leads.queries import (
+    access_lead,
+    lead_deals,
+    lead_list,
+    recent_events,
+    require_role,
+    stage_history,
+)
 
 PAGE_SIZE = 50
 RECENT_EVENTS = 20
@@ -80,9 +87,7 @@ def lead_page(request: MemberRequest, lead_id: int) -> HttpResponse:
         "lead": lead,
         "history": stage_history(lead),
         "deals": lead_deals(lead),
-        "events": lead.events.select_related("campaign").order_by("-occurred_at", "-id")[
-            :RECENT_EVENTS
-        ],
+        "events": recent_events(lead, limit=RECENT_EVENTS),
         "stage_form": StageChangeForm(offered=moves) if may_edit and moves else None,
         "may_edit": may_edit,
     }

@@ -200,4 +200,3 @@ def lead_deals(lead: Lead) -> QuerySet[Deal]:
 def recent_events(lead: Lead, *, limit: int) -> QuerySet[Event]:
     """The lead's latest activity, newest first."""
     return lead.events.select_related("campaign").order_by("-occurred_at", "-id")[:limit]
-

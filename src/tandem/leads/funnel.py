@@ -32,7 +32,7 @@ MAIN_PATH: tuple[Stage, ...] = (
 )
 SIDE_STAGES: tuple[Stage, ...] = (Stage.RECYCLED, Stage.DISQUALIFIED)
 FUNNEL_STAGES: tuple[Stage, ...] = MAIN_PATH + SIDE_STAGES
-MAIN_INDEX = {stage: index for index, stage in enumerate(MAIN_PATH)}
+MAIN_INDEX: dict[str, int] = {stage: index for index, stage in enumerate(MAIN_PATH)}
 
 
 def next_stage(stage: str) -> Stage | None:

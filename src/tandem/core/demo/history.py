@@ -31,8 +31,6 @@ from tandem.core.demo.activity import (
 from tandem.core.demo.records import (
     DAY,
     HISTORY_DAYS,
-    MAIN_INDEX,
-    MAIN_PATH,
     MARKETERS,
     OWNER_WEIGHTS,
     OWNERS,
@@ -47,6 +45,7 @@ from tandem.core.demo.records import (
     LeadPlan,
     StageChangePlan,
 )
+from tandem.leads.funnel import MAIN_INDEX, MAIN_PATH
 from tandem.leads.models import DealStage, Stage
 
 # Chance of moving on to the next stage, before the lead's own factors.

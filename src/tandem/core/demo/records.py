@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from tandem.core.roles import Role, TeamKind
-from tandem.leads.models import Stage
+from tandem.leads.funnel import MAIN_INDEX
 
 # About eighteen months of history before `today`.
 HISTORY_DAYS = 548
@@ -164,15 +164,3 @@ class LeadPlan:
         """The last main-path stage the lead got to."""
         main = [change.to_stage for change in self.changes if change.to_stage in MAIN_INDEX]
         return max(main, key=MAIN_INDEX.__getitem__)
-
-
-MAIN_PATH = (
-    Stage.INQUIRY,
-    Stage.LEAD,
-    Stage.MQL,
-    Stage.SAL,
-    Stage.SQL,
-    Stage.OPPORTUNITY,
-    Stage.CUSTOMER,
-)
-MAIN_INDEX: dict[str, int] = {stage.value: index for index, stage in enumerate(MAIN_PATH)}

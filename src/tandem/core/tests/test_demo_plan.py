@@ -7,8 +7,9 @@ import pytest
 
 from tandem.core.demo.activity import PRICING_PAGE
 from tandem.core.demo.plan import DEFAULT_SEED, Plan, make_plan
-from tandem.core.demo.records import HISTORY_DAYS, MAIN_INDEX, LeadPlan
+from tandem.core.demo.records import HISTORY_DAYS, LeadPlan
 from tandem.leads import lifecycle
+from tandem.leads.funnel import MAIN_INDEX
 from tandem.leads.models import DealStage, Stage
 
 TODAY = dt.date(2026, 6, 1)

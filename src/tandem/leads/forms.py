@@ -4,9 +4,13 @@ from django import forms
 from django.contrib.auth.models import User
 
 from tandem.campaigns.queries import visible_campaigns
-from tandem.core.roles import Role
 from tandem.leads.models import Company, Stage
-from tandem.leads.queries import LeadFilter, lead_owners, visible_companies
+from tandem.leads.queries import (
+    LeadFilter,
+    lead_owners,
+    sees_only_own_leads,
+    visible_companies,
+)
 
 ANY = ""
 
@@ -49,7 +53,7 @@ class LeadFilterForm(forms.Form):
     segment = forms.ChoiceField(required=False)
     company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, data: Any, *, actor: User, role: Role) -> None:
+    def __init__(self, data: Any, *, actor: User) -> None:
         super().__init__(data)
         self.actor = actor
         # The company the list is narrowed to, named on the page so the filter is not hidden.
@@ -62,8 +66,7 @@ class LeadFilterForm(forms.Form):
             (ANY, "Any segment"),
             *((segment, segment) for segment in _segment_choices(actor)),
         ]
-        # A sales rep sees only their own leads, so narrowing by owner would mean nothing.
-        if role == Role.SALES_REP:
+        if sees_only_own_leads(actor):
             del self.fields["owner"]
         else:
             self._choice_field("owner").choices = [(ANY, "Anyone"), *_owner_choices(actor)]

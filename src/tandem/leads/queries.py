@@ -59,6 +59,16 @@ def visible_leads(actor: User) -> QuerySet[Lead]:
     return leads.none()
 
 
+def may_edit_leads(actor: User) -> bool:
+    """Whether the actor may change the leads they see; pages use it to offer their forms."""
+    return role_of(actor) in EDITS_LEADS
+
+
+def sees_only_own_leads(actor: User) -> bool:
+    """Whether the actor sees just the leads they own (a list by owner would mean nothing)."""
+    return role_of(actor) in SEES_OWN_LEADS
+
+
 def access_lead(actor: User, lead_id: int, *, write: bool = False) -> Lead:
     """The lead, if the actor may see it (and change it, with `write`)."""
     require_role(actor)

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tandem.core.errors import DomainError
 from tandem.core.pages import MemberRequest, team_page
-from tandem.core.roles import EDITS_LEADS
 from tandem.leads import lifecycle
 from tandem.leads.forms import LeadFilterForm, StageChangeForm, page_number
 from tandem.leads.models import Lead, Stage
@@ -19,6 +18,7 @@ from tandem.leads.queries import (
     access_lead,
     lead_deals,
     lead_list,
+    may_edit_leads,
     recent_events,
     require_role,
     stage_history,
@@ -64,8 +64,8 @@ def _page(leads: QuerySet[Lead], number: int) -> LeadPage:
 @team_page
 @require_GET
 def lead_list_page(request: MemberRequest) -> HttpResponse:
-    role = require_role(request.user)
-    form = LeadFilterForm(request.GET, actor=request.user, role=role)
+    require_role(request.user)
+    form = LeadFilterForm(request.GET, actor=request.user)
     leads = lead_list(request.user, form.criteria())
     context = {"form": form, "page": _page(leads, page_number(request.GET.get("page")))}
     # HTMX asks for the table alone, except when it restores a page missing from its history.
@@ -81,7 +81,7 @@ def lead_list_page(request: MemberRequest) -> HttpResponse:
 @require_GET
 def lead_page(request: MemberRequest, lead_id: int) -> HttpResponse:
     lead = access_lead(request.user, lead_id)
-    may_edit = require_role(request.user) in EDITS_LEADS
+    may_edit = may_edit_leads(request.user)
     moves = lifecycle.allowed_moves(lead.stage)
     context = {
         "lead": lead,

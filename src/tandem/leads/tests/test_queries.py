@@ -3,7 +3,14 @@ import pytest
 from tandem.core.errors import NotFound, PermissionDenied
 from tandem.core.testing import Personas, make_lead
 from tandem.leads.models import Lead, Stage
-from tandem.leads.queries import LeadFilter, access_lead, lead_list, visible_leads
+from tandem.leads.queries import (
+    LeadFilter,
+    access_lead,
+    lead_list,
+    may_edit_leads,
+    sees_only_own_leads,
+    visible_leads,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +74,23 @@ def test_the_list_is_narrowed_by_stage_and_search(personas: Personas) -> None:
     found = lead_list(personas.marketer, LeadFilter(stage=Stage.MQL, search="acme"))
 
     assert [lead.email for lead in found] == ["maria@acme.example"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "may_edit", "own_only"),
+    [
+        ("marketer", True, False),
+        ("marketing_lead", True, False),
+        ("sales_rep", True, True),
+        ("manager", True, False),
+        ("executive", False, False),
+        ("admin", True, False),
+        ("outsider", False, False),
+    ],
+)
+def test_pages_offer_editing_and_owner_filters_by_role(
+    personas: Personas, persona: str, may_edit: bool, own_only: bool
+) -> None:
+    actor = personas.by_name(persona)
+
+    assert (may_edit_leads(actor), sees_only_own_leads(actor)) == (may_edit, own_only)

@@ -60,7 +60,7 @@ def test_bench_json_is_one_line_and_a_second_run_reuses_the_data(tmp_path: Path)
     assert figures["database"] == "sqlite"
     assert figures["leads"] == 200
     assert figures["dataset_reused"] is True
-    assert figures["source"] == "page"
+    assert figures["path"] == "/"
     assert figures["repeat"] == 2
     assert set(figures["total"]) == {"median_ms", "p95_ms"}
     assert [set(query) for query in figures["queries"]] == [
@@ -77,7 +77,7 @@ def test_dashboard_queries_are_captured_apart_from_session_queries() -> None:
 
     timings = measure_dashboard(marketer, repeat=3)
 
-    assert timings.source == "page"
+    assert timings.path == "/"
     assert timings.queries != []
     assert all("leads_funnelmonth" in query.sql for query in timings.queries)
     assert all("django_session" not in query.sql for query in timings.queries)

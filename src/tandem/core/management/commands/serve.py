@@ -6,10 +6,8 @@ is needed in front of it on one machine.
 """
 
 from argparse import ArgumentParser
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from gunicorn.app.base import BaseApplication
@@ -48,8 +46,6 @@ def bind_address(host: str, port: int) -> str:
 
 def serve(*, host: str, port: int, workers: int) -> None:
     """Serve until interrupted."""
-    # Whitenoise warns about a missing STATIC_ROOT even though it serves from the packages.
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     # Workers are forked from this process: none may inherit its database connections.
     connections.close_all()
     TandemServer(

@@ -89,12 +89,19 @@ class FunnelCounts:
         return set(self.reached) | set(self.advanced)
 
 
-def record_reaches(*, lead_id: int, to_stage: str, at: dt.datetime) -> list[Reach]:
+def record_reaches(
+    *, lead_id: int, to_stage: str, at: dt.datetime, is_new_lead: bool = False
+) -> list[Reach]:
     """Store the reaches of one stage change and count them in the rollup.
 
-    Must run inside the transaction that appends the ledger row, with the lead locked.
+    Must run inside the transaction that appends the ledger row, with the lead locked. A lead
+    entering the lifecycle has reached nothing yet, so `is_new_lead` spares the lookup.
     """
-    months_reached = dict(StageReach.objects.filter(lead_id=lead_id).values_list("stage", "month"))
+    months_reached: dict[str, dt.date] = (
+        {}
+        if is_new_lead
+        else dict(StageReach.objects.filter(lead_id=lead_id).values_list("stage", "month"))
+    )
     month = month_of(at)
     reaches = [
         Reach(stage=stage, at=at, month=month) for stage in new_reaches(months_reached, to_stage)

@@ -84,7 +84,7 @@ def _append(
         actor_label=actor_label if by is None else "",
         reason=reason,
     )
-    funnel.record_reaches(lead_id=lead.pk, to_stage=to_stage, at=at)
+    funnel.record_reaches(lead_id=lead.pk, to_stage=to_stage, at=at, is_new_lead=from_stage == "")
     return change
 
 

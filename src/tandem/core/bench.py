@@ -25,8 +25,8 @@ from django.urls import reverse
 
 from tandem.core.demo.plan import make_plan
 from tandem.core.demo.write_bulk import write_bulk
-from tandem.core.demo.write_services import Progress, no_progress
 from tandem.core.errors import DomainError
+from tandem.core.progress import Progress, no_progress
 from tandem.leads.models import Lead
 
 # Tables read to identify the request's user rather than to build the dashboard.

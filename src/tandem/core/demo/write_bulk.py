@@ -22,7 +22,8 @@ from django.db import connection, models, transaction
 from tandem.campaigns.models import Campaign
 from tandem.core.demo.plan import Plan
 from tandem.core.demo.records import LeadPlan
-from tandem.core.demo.write_services import Progress, Written, no_progress, write_people
+from tandem.core.demo.write_services import Written, write_people
+from tandem.core.progress import Progress, no_progress
 from tandem.core.time import month_of, now
 from tandem.leads.funnel import rebuild_funnel
 from tandem.leads.models import Company, Deal, Event, Lead, StageChange

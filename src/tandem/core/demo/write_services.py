@@ -5,7 +5,6 @@ every later move goes through `leads.lifecycle.change_stage`, so the ledger, the
 and the funnel rollup are exactly what the live system keeps. Meant for demo-sized plans.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -15,18 +14,14 @@ from tandem.campaigns import services as campaign_services
 from tandem.campaigns.models import Campaign
 from tandem.core.demo.plan import Plan
 from tandem.core.demo.records import LeadPlan, PersonPlan, TeamPlan
+from tandem.core.progress import Progress, no_progress
 from tandem.leads import lifecycle
 from tandem.leads import services as lead_services
 from tandem.leads.models import Company
 from tandem.people import services as people_services
 
 # Called as `progress(phase, done, total)` while a writer advances.
-Progress = Callable[[str, int, int], None]
 CHUNK_SIZE = 500
-
-
-def no_progress(phase: str, done: int, total: int) -> None:
-    """The default progress reporter: says nothing."""
 
 
 @dataclass

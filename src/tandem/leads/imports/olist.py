@@ -24,6 +24,7 @@ from django.db import transaction
 from tandem.campaigns import services as campaign_services
 from tandem.campaigns.models import Campaign, Channel
 from tandem.core.errors import DomainError
+from tandem.core.progress import Progress, no_progress
 from tandem.core.time import now, organisation_zone, start_of_day
 from tandem.leads import lifecycle
 from tandem.leads import services as lead_services
@@ -125,7 +126,6 @@ SUMMARY = (
     "{skipped_companies}, {skipped_campaigns})."
 )
 
-Progress = Callable[[int, int, str], None]
 T = TypeVar("T")
 
 
@@ -471,7 +471,7 @@ def import_olist(*, directory: Path, progress: Progress | None = None) -> OlistI
     hundred rows while writing.
     """
     data = read_olist(directory=directory)
-    report = progress or _ignore_progress
+    report = progress or no_progress
     result = OlistImportResult()
     with transaction.atomic():
         campaigns = _write_campaigns(data.mqls, result, report)
@@ -481,13 +481,9 @@ def import_olist(*, directory: Path, progress: Progress | None = None) -> OlistI
     return result
 
 
-def _ignore_progress(done: int, total: int, what: str) -> None:
-    return None
-
-
 def _tick(report: Progress, done: int, total: int, what: str) -> None:
     if done % PROGRESS_EVERY == 0 or done == total:
-        report(done, total, what)
+        report(what, done, total)
 
 
 @contextmanager

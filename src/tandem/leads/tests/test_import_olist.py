@@ -355,12 +355,12 @@ def test_import_creates_a_won_deal_per_closed_deal(tmp_path: Path) -> None:
 @pytest.mark.django_db
 def test_import_reports_what_it_created(tmp_path: Path) -> None:
     write_files(tmp_path)
-    progress: list[tuple[int, int, str]] = []
+    progress: list[tuple[str, int, int]] = []
 
     result = import_olist(directory=tmp_path, progress=lambda *step: progress.append(step))
 
     assert result.summary() == FIRST_RUN
-    assert progress == [(2, 2, "campaigns"), (2, 2, "companies"), (4, 4, "leads"), (2, 2, "deals")]
+    assert progress == [("campaigns", 2, 2), ("companies", 2, 2), ("leads", 4, 4), ("deals", 2, 2)]
 
 
 @pytest.mark.django_db

@@ -14,8 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tandem.core.errors import DomainError
+from tandem.core.progress import Progress, no_progress
 from tandem.leads.imports import olist
-from tandem.leads.imports.olist import Progress
 
 
 def _import_olist(options: dict[str, Any], progress: Progress) -> str:
@@ -29,10 +29,6 @@ def _olist_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help=f"the directory holding {olist.MQL_FILE} and {olist.DEALS_FILE}",
     )
-
-
-def _quiet(done: int, total: int, what: str) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -67,12 +63,12 @@ class Command(BaseCommand):
         run = KINDS[options["kind"]].run
         started = time.monotonic()
         try:
-            summary = run(options, self._progress if options["verbosity"] > 0 else _quiet)
+            summary = run(options, self._progress if options["verbosity"] > 0 else no_progress)
         except DomainError as error:
             raise CommandError(error.message) from error
         self.stdout.write(f"{summary} Took {time.monotonic() - started:.1f} s.")
 
-    def _progress(self, done: int, total: int, what: str) -> None:
+    def _progress(self, what: str, done: int, total: int) -> None:
         percent = done * 100 // total if total else 100
         text = f"{what} {done}/{total} ({percent}%)"
         # On a terminal one line is rewritten in place; in a log each step gets its own line.

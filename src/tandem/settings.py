@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "tandem.people",
     "tandem.campaigns",
     "tandem.leads",
+    "tandem.agreement",
+    "tandem.scoring",
+    "tandem.notifications",
     "tandem.reports",
 ]
 

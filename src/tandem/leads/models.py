@@ -262,6 +262,14 @@ class StageChange(models.Model):
     )
     actor_label = models.CharField(max_length=60, blank=True)
     reason = models.CharField(max_length=500, blank=True)
+    # The lead agreement whose rules made this change, when a rule made it (e.g. MQL by score).
+    agreement_version = models.ForeignKey(
+        "agreement.AgreementVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = StageChangeQuerySet.as_manager()

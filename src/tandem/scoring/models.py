@@ -1,0 +1,64 @@
+from django.db import models
+
+from tandem.agreement.rules import Grade
+
+
+class EventKind(models.Model):
+    """What an event is, without who or when: its type, name and properties.
+
+    Events that look alike share a kind, so a rule is matched once per kind rather than once per
+    event, whatever the number of events.
+    """
+
+    type = models.CharField(max_length=20)
+    name = models.CharField(max_length=200, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    # SHA-256 of the canonical JSON of (type, name, properties): the kind's identity.
+    fingerprint = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.name}".strip()
+
+
+class LeadActivity(models.Model):
+    """A lead's events in the compact form the scoring engine reads: (time, kind) pairs.
+
+    Derived from `leads.Event` by `scoring.activity`: appended to as events are recorded, and
+    rebuilt from the events table after bulk loads. Rescoring a million leads reads these rows
+    instead of ten million events.
+    """
+
+    lead = models.OneToOneField(
+        "leads.Lead", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Packed little-endian (seconds since the epoch: int64, kind id: uint32), oldest first.
+    events = models.BinaryField(default=b"")
+    event_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.event_count} events"
+
+
+class LeadScore(models.Model):
+    """A lead's fit grade and engagement score under one agreement version, with their reasons."""
+
+    lead = models.OneToOneField(
+        "leads.Lead", primary_key=True, on_delete=models.CASCADE, related_name="score"
+    )
+    version = models.ForeignKey(
+        "agreement.AgreementVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    fit_points = models.IntegerField()
+    grade = models.CharField(max_length=1, choices=[(grade.value, grade.value) for grade in Grade])
+    score = models.IntegerField()
+    meets_mql = models.BooleanField()
+    # Points per rule, packed float32, fit rules then engagement rules in the version's order;
+    # `scoring.explain` turns them back into sentences.
+    contributions = models.BinaryField()
+    scored_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["grade", "-score"], name="leadscore_grade_score")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.grade} {self.score}"

@@ -70,7 +70,9 @@ class AgreementVersion(TimestampedModel):
 class Signature(models.Model):
     """A person's explicit sign-off of a proposed version, in the role they held then."""
 
-    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="signatures")
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.CASCADE, related_name="signatures"
+    )
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=20, choices=Role.choices)
     signed_at = models.DateTimeField()

@@ -37,7 +37,9 @@ STARTER_TERMS: dict[str, Any] = {
             },
             {
                 "name": "Practitioner",
-                "when": [{"field": "job_title", "op": "has_word", "value": ["manager", "operations"]}],
+                "when": [
+                    {"field": "job_title", "op": "has_word", "value": ["manager", "operations"]}
+                ],
                 "points": 15,
             },
             {
@@ -53,9 +55,7 @@ STARTER_TERMS: dict[str, Any] = {
             },
             {
                 "name": "Not a buyer",
-                "when": [
-                    {"field": "job_title", "op": "has_word", "value": ["student", "intern"]}
-                ],
+                "when": [{"field": "job_title", "op": "has_word", "value": ["student", "intern"]}],
                 "points": -40,
             },
         ],
@@ -113,7 +113,11 @@ STARTER_TERMS: dict[str, Any] = {
         {"code": "timing", "label": "Timing: revisit next quarter", "outcome": "recycle"},
         {"code": "no-response", "label": "No response after five touches", "outcome": "recycle"},
         {"code": "not-target", "label": "Not in our target market", "outcome": "disqualify"},
-        {"code": "too-small", "label": "Company too small for the product", "outcome": "disqualify"},
+        {
+            "code": "too-small",
+            "label": "Company too small for the product",
+            "outcome": "disqualify",
+        },
         {"code": "duplicate", "label": "Duplicate of an existing lead", "outcome": "disqualify"},
     ],
     "recycle": {"idle_days": 45},

@@ -118,6 +118,31 @@ def record_reaches(
     return reaches
 
 
+def record_reaches_in_bulk(*, lead_ids: list[int], to_stage: str, at: dt.datetime) -> int:
+    """`record_reaches` for many leads moving to the same stage at the same moment.
+
+    Must run inside the transaction that appends their ledger rows, with the leads locked.
+    """
+    months_reached: dict[int, dict[str, dt.date]] = {lead_id: {} for lead_id in lead_ids}
+    for lead_id, stage, reached_month in StageReach.objects.filter(
+        lead_id__in=lead_ids
+    ).values_list("lead_id", "stage", "month"):
+        months_reached[lead_id][stage] = reached_month
+    month = month_of(at)
+    counts = FunnelCounts()
+    rows: list[tuple[int, str, dt.datetime, dt.date]] = []
+    for lead_id in lead_ids:
+        reached = months_reached[lead_id]
+        reaches = [
+            Reach(stage=stage, at=at, month=month) for stage in new_reaches(reached, to_stage)
+        ]
+        counts.add(reaches, reached)
+        rows.extend((lead_id, reach.stage.value, reach.at, reach.month) for reach in reaches)
+    written = _insert_reaches(rows)
+    add_to_rollup(counts)
+    return written
+
+
 def add_to_rollup(counts: FunnelCounts) -> None:
     """Add `counts` to `FunnelMonth` with one upsert per row, safe under concurrent writers."""
     table = FunnelMonth._meta.db_table

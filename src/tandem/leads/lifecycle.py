@@ -5,9 +5,10 @@ rollups in the same transaction, so every funnel figure can be recomputed from t
 """
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 
 from tandem.core.errors import Conflict, DomainError
 from tandem.core.time import month_of, now
@@ -73,6 +74,7 @@ def _append(
     by: User | None,
     actor_label: str,
     reason: str,
+    agreement_version_id: int | None = None,
 ) -> StageChange:
     change = StageChange.objects.create(
         lead=lead,
@@ -83,6 +85,7 @@ def _append(
         actor=by,
         actor_label=actor_label if by is None else "",
         reason=reason,
+        agreement_version_id=agreement_version_id,
     )
     funnel.record_reaches(lead_id=lead.pk, to_stage=to_stage, at=at, is_new_lead=from_stage == "")
     return change
@@ -132,6 +135,7 @@ def change_stage(
     reason: str = "",
     at: dt.datetime | None = None,
     actor_label: str = "system",
+    agreement_version_id: int | None = None,
 ) -> StageChange:
     """Move `lead` to `to_stage` if the lifecycle allows it, appending a ledger row.
 
@@ -167,6 +171,7 @@ def change_stage(
         by=by,
         actor_label=actor_label,
         reason=reason,
+        agreement_version_id=agreement_version_id,
     )
     Lead.objects.filter(pk=locked.pk).update(
         stage=target, stage_changed_at=moment, updated_at=now()
@@ -174,3 +179,94 @@ def change_stage(
     lead.stage = target
     lead.stage_changed_at = moment
     return change
+
+
+# Leads moved per statement by `change_stages_in_bulk`, within SQLite's limit on parameters.
+BULK_CHUNK = 5_000
+
+
+@transaction.atomic
+def change_stages_in_bulk(
+    *,
+    reasons: Mapping[int, str],
+    to_stage: str,
+    at: dt.datetime,
+    actor_label: str,
+    agreement_version_id: int | None = None,
+) -> list[int]:
+    """Move each lead in `reasons` (lead id → reason) to `to_stage` where the lifecycle allows
+    it; returns the ids moved.
+
+    The same rules as `change_stage`, set by set: leads are locked, a lead the move is not
+    allowed for (or whose last change is later than `at`) is left where it is, and each move
+    appends its ledger row and funnel reaches. Used when a rule moves many leads at once.
+    """
+    target = Stage(to_stage)
+    _check_time(at)
+    moved: list[int] = []
+    lead_ids = sorted(reasons)
+    for start in range(0, len(lead_ids), BULK_CHUNK):
+        chunk = lead_ids[start : start + BULK_CHUNK]
+        current = (
+            Lead.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .values_list("pk", "stage", "stage_changed_at")
+        )
+        movable = [
+            (pk, stage)
+            for pk, stage, changed_at in current
+            if stage != target and is_allowed(stage, target) and changed_at <= at
+        ]
+        if not movable:
+            continue
+        _append_in_bulk(
+            movable,
+            to_stage=target,
+            at=at,
+            actor_label=actor_label,
+            reasons=reasons,
+            agreement_version_id=agreement_version_id,
+        )
+        moved.extend(pk for pk, _ in movable)
+    return moved
+
+
+def _append_in_bulk(
+    movable: list[tuple[int, str]],
+    *,
+    to_stage: Stage,
+    at: dt.datetime,
+    actor_label: str,
+    reasons: Mapping[int, str],
+    agreement_version_id: int | None,
+) -> None:
+    ids = [pk for pk, _ in movable]
+    month = month_of(at)
+    recorded = now()
+    adapt = connection.ops.adapt_datetimefield_value
+    table = StageChange._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (lead_id, from_stage, to_stage, at, month, actor_id, "  # noqa: S608
+        "actor_label, reason, agreement_version_id, recorded_at) "
+        "VALUES (%s, %s, %s, %s, %s, NULL, %s, %s, %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (
+                    pk,
+                    stage,
+                    to_stage.value,
+                    adapt(at),
+                    month,
+                    actor_label,
+                    reasons[pk],
+                    agreement_version_id,
+                    adapt(recorded),
+                )
+                for pk, stage in movable
+            ],
+        )
+    Lead.objects.filter(pk__in=ids).update(stage=to_stage, stage_changed_at=at, updated_at=recorded)
+    funnel.record_reaches_in_bulk(lead_ids=ids, to_stage=to_stage, at=at)

@@ -16,6 +16,7 @@ from tandem.leads import lifecycle
 from tandem.leads.models import Company, Deal, DealStage, Event, Lead, Stage
 from tandem.leads.queries import LEAD_OWNER_ROLES
 from tandem.people.queries import membership_of, role_of
+from tandem.scoring import services as scoring_services
 
 EMAIL_TAKEN = "Another lead already has the email {email}."
 DOMAIN_TAKEN = "Another company already has the domain {domain}."
@@ -128,7 +129,7 @@ def create_company(*, by: User | None, name: str, **fields: Any) -> Company:
 
 @transaction.atomic
 def update_company(*, company: Company, by: User | None, changes: Mapping[str, Any]) -> Company:
-    """Change a company's fields."""
+    """Change a company's fields; its leads are graded again."""
     check_known_fields(changes, COMPANY_FIELDS)
     for field, value in changes.items():
         setattr(company, field, value.lower() if field == "domain" else value)
@@ -140,6 +141,7 @@ def update_company(*, company: Company, by: User | None, changes: Mapping[str, A
             DOMAIN_TAKEN.format(domain=company.domain), code="taken", fields={"domain": "taken"}
         )
     _save_unique(company, field="domain", message=DOMAIN_TAKEN.format(domain=company.domain))
+    scoring_services.score_leads(lead_ids=list(company.leads.values_list("pk", flat=True)))
     return company
 
 
@@ -170,7 +172,14 @@ def create_lead(
     lifecycle.enter_lifecycle(
         lead=lead, stage=stage, by=by, reason=reason, at=at, actor_label=actor_label
     )
+    _score_fit(lead)
     return lead
+
+
+def _score_fit(lead: Lead) -> None:
+    """Grade the lead under the active agreement; it may meet the MQL rule at once."""
+    scoring_services.score_leads(lead_ids=[lead.pk])
+    lead.refresh_from_db(fields=["stage", "stage_changed_at"])
 
 
 @transaction.atomic
@@ -195,6 +204,7 @@ def update_lead(*, lead: Lead, by: User | None, changes: Mapping[str, Any]) -> L
     for field, value in changes.items():
         setattr(lead, field, value)
     lead.save(update_fields=[*changes, "updated_at"])
+    _score_fit(lead)
     return lead
 
 
@@ -289,8 +299,8 @@ def record_event(
     campaign: Campaign | None = None,
     received_at: dt.datetime | None = None,
 ) -> Event:
-    """Store one activity of a lead or of an anonymous visitor."""
-    return Event.objects.create(
+    """Store one activity of a lead or of an anonymous visitor; a lead's score takes it in."""
+    event = Event.objects.create(
         lead=lead,
         anonymous_id=anonymous_id,
         type=type,
@@ -300,3 +310,6 @@ def record_event(
         occurred_at=occurred_at,
         received_at=received_at or now(),
     )
+    if lead is not None:
+        scoring_services.score_lead_events(lead=lead, events=[event])
+    return event

@@ -1,0 +1,177 @@
+"""Lead activity in the engine's compact form: each lead's events as (time, kind) pairs.
+
+Kept in `LeadActivity`, one row per lead, appended to as events are recorded and rebuilt from
+the events table after bulk loads. Within a lead, pairs are in canonical order — by time, then
+kind — so a lead's activity is the same bytes whichever way it was built.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.db import connection, transaction
+
+from tandem.core.progress import Progress, no_progress
+from tandem.leads.models import Event
+from tandem.scoring.models import EventKind, LeadActivity
+
+PAIR = np.dtype([("at", "<i8"), ("kind", "<u4")])
+Pairs = npt.NDArray[np.void]
+
+
+def fingerprint(type: str, name: str, properties: Mapping[str, Any]) -> str:
+    canonical = json.dumps(
+        [type, name, properties], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def intern_kinds(kinds: Sequence[tuple[str, str, Mapping[str, Any]]]) -> list[int]:
+    """The `EventKind` id of each (type, name, properties), creating the kinds not seen yet."""
+    prints = [fingerprint(*kind) for kind in kinds]
+    known = dict(
+        EventKind.objects.filter(fingerprint__in=set(prints)).values_list("fingerprint", "id")
+    )
+    missing = {
+        print_: kind for print_, kind in zip(prints, kinds, strict=True) if print_ not in known
+    }
+    if missing:
+        # Two writers may create the same kind at once; the loser's row is dropped, then read.
+        EventKind.objects.bulk_create(
+            [
+                EventKind(type=type, name=name, properties=dict(properties), fingerprint=print_)
+                for print_, (type, name, properties) in missing.items()
+            ],
+            ignore_conflicts=True,
+        )
+        known.update(
+            EventKind.objects.filter(fingerprint__in=missing).values_list("fingerprint", "id")
+        )
+    return [known[print_] for print_ in prints]
+
+
+def seconds_of(moment: dt.datetime) -> int:
+    return math.floor(moment.timestamp())
+
+
+def pack(at: Iterable[int], kinds: Iterable[int]) -> bytes:
+    pairs = np.array(list(zip(at, kinds, strict=True)), dtype=PAIR)
+    return canonical(pairs).tobytes()
+
+
+def unpack(blob: bytes | memoryview) -> Pairs:
+    return np.frombuffer(bytes(blob), dtype=PAIR)
+
+
+def canonical(pairs: Pairs) -> Pairs:
+    return pairs[np.lexsort((pairs["kind"], pairs["at"]))]
+
+
+@transaction.atomic
+def append_events(*, lead_id: int, events: Sequence[Event]) -> None:
+    """Add `events` of one lead to its activity. Locks the activity row until commit."""
+    if not events:
+        return
+    kinds = intern_kinds([(event.type, event.name, event.properties) for event in events])
+    added = np.array(
+        [(seconds_of(event.occurred_at), kind) for event, kind in zip(events, kinds, strict=True)],
+        dtype=PAIR,
+    )
+    activity, _ = LeadActivity.objects.select_for_update().get_or_create(lead_id=lead_id)
+    pairs = canonical(np.concatenate([unpack(activity.events), added]))
+    activity.events = pairs.tobytes()
+    activity.event_count = len(pairs)
+    activity.save(update_fields=["events", "event_count"])
+
+
+def _epoch_sql() -> str:
+    if connection.vendor == "postgresql":
+        return "FLOOR(EXTRACT(EPOCH FROM occurred_at))::bigint"
+    return "CAST(strftime('%s', occurred_at) AS INTEGER)"
+
+
+def _event_rows(chunk_size: int) -> Iterator[list[tuple[int, int, str, str, Any]]]:
+    """Every stitched event as (lead, seconds, type, name, properties), by lead, in chunks."""
+    table = Event._meta.db_table
+    sql = (
+        f"SELECT lead_id, {_epoch_sql()}, type, name, properties FROM {table} "  # noqa: S608
+        "WHERE lead_id IS NOT NULL ORDER BY lead_id"
+    )
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(chunk_size):
+            yield rows
+
+
+@transaction.atomic
+def rebuild_activity(*, chunk_size: int = 200_000, progress: Progress = no_progress) -> int:
+    """Rebuild every lead's activity from the events table; returns the number of events.
+
+    For data loaded in bulk without going through `leads.services.record_event`.
+    """
+    LeadActivity.objects.all().delete()
+    kind_ids: dict[tuple[str, str, str], int] = {}
+    total = written = 0
+    pending: list[tuple[int, int, str, str, Any]] = []
+    expected = Event.objects.filter(lead__isnull=False).count()
+    for rows in _event_rows(chunk_size):
+        pending.extend(rows)
+        # Keep a lead's events together: hold back the last lead of the chunk.
+        last_lead = pending[-1][0]
+        ready = [row for row in pending if row[0] != last_lead]
+        pending = [row for row in pending if row[0] == last_lead]
+        written += _write_activity(ready, kind_ids)
+        total += len(ready)
+        progress("events", total, expected)
+    written += _write_activity(pending, kind_ids)
+    total += len(pending)
+    progress("events", total, expected)
+    return total
+
+
+def _properties(raw: Any) -> tuple[str, dict[str, Any]]:
+    if isinstance(raw, str):
+        return raw, json.loads(raw)
+    return json.dumps(raw, sort_keys=True), dict(raw or {})
+
+
+def _write_activity(
+    rows: list[tuple[int, int, str, str, Any]], kind_ids: dict[tuple[str, str, str], int]
+) -> int:
+    if not rows:
+        return 0
+    unknown: dict[tuple[str, str, str], tuple[str, str, dict[str, Any]]] = {}
+    keys = []
+    for _, _, type, name, raw in rows:
+        text, properties = (raw, None) if isinstance(raw, str) else _properties(raw)
+        key = (type, name, text)
+        keys.append(key)
+        if key not in kind_ids and key not in unknown:
+            unknown[key] = (type, name, properties if properties is not None else json.loads(text))
+    if unknown:
+        kind_ids.update(zip(unknown, intern_kinds(list(unknown.values())), strict=True))
+    leads = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    pairs = np.empty(len(rows), dtype=PAIR)
+    pairs["at"] = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
+    pairs["kind"] = np.fromiter((kind_ids[key] for key in keys), dtype=np.uint32, count=len(rows))
+    order = np.lexsort((pairs["kind"], pairs["at"], leads))
+    leads, pairs = leads[order], pairs[order]
+    starts = np.flatnonzero(np.r_[True, leads[1:] != leads[:-1]])
+    ends = np.r_[starts[1:], len(leads)]
+    LeadActivity.objects.bulk_create(
+        [
+            LeadActivity(
+                lead_id=int(leads[start]),
+                events=pairs[start:end].tobytes(),
+                event_count=int(end - start),
+            )
+            for start, end in zip(starts, ends, strict=True)
+        ],
+        batch_size=5_000,
+    )
+    return len(rows)

@@ -118,11 +118,7 @@ class Condition(Strict):
             raise ValueError(NEEDS_LIST.format(op=op.value))
         if op in NUMBER_OPS and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise ValueError(NEEDS_NUMBER.format(op=op.value))
-        if (
-            (op in TEXT_OPS
-            and not isinstance(value, str | int | float))
-            or (op in TEXT_OPS and isinstance(value, bool))
-        ):
+        if op in TEXT_OPS and (isinstance(value, bool) or not isinstance(value, str | int | float)):
             raise ValueError(NEEDS_TEXT.format(op=op.value))
         if op == Op.BETWEEN and not (
             isinstance(value, list)

@@ -27,8 +27,9 @@ from tandem.core.demo.plan import DEFAULT_SEED
 from tandem.core.demo.records import MARKETERS
 from tandem.core.errors import DomainError
 from tandem.core.time import now
+from tandem.scoring import bench as scoring_bench
 
-BENCHMARKS = ("funnel",)
+BENCHMARKS = ("funnel", "rescore", "whatif")
 MAX_LEADS = 1_000_000
 SQL_SHOWN = 96
 
@@ -60,8 +61,9 @@ def create_postgres_database(url: str) -> None:
 
 class Command(BaseCommand):
     help = (
-        "Time every query of the dashboard (and the whole page) against a generated data set, "
-        "e.g. `tandem bench funnel --leads 1000000`."
+        "Time Tandem against a generated data set: `funnel` (every query of the dashboard and "
+        "the whole page), `rescore` (every lead rescored on activation, and live scoring after "
+        "one event) or `whatif` (one what-if replay), e.g. `tandem bench rescore --leads 1000000`."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -111,6 +113,9 @@ class Command(BaseCommand):
             raise CommandError(error.message) from None
         if not dataset.reused:
             self._say(f"Data set saved: {dataset.built_seconds:,.1f} s in all.")
+        if options["benchmark"] != "funnel":
+            self._bench_scoring(options["benchmark"], dataset, progress, as_json=options["json"])
+            return
         actor = User.objects.get(username=MARKETERS[0])
         self._say(f"Timing the dashboard ({repeat} runs)...")
         timings = measure_dashboard(actor, repeat=repeat)
@@ -118,6 +123,77 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(self._figures(dataset, timings)))
         else:
             self._print_table(dataset, timings, actor)
+
+    def _bench_scoring(
+        self, benchmark: str, dataset: Dataset, progress: Any, *, as_json: bool
+    ) -> None:
+        preparation = scoring_bench.ensure_activity(progress=progress)
+        if preparation.activity_rebuilt:
+            self._say(f"Lead activity built from the events: {preparation.seconds:,.1f} s.")
+        common = {
+            "benchmark": benchmark,
+            "database": connection.vendor,
+            "database_name": str(settings.DATABASES["default"]["NAME"]),
+            "leads": dataset.leads,
+            "events": dataset.events,
+        }
+        if benchmark == "rescore":
+            self._say("Activating the starter agreement: every lead rescored...")
+            rescore = scoring_bench.measure_rescore()
+            if as_json:
+                self.stdout.write(json.dumps({**common, **rescore.as_dict()}))
+                return
+            self._print_rescore(dataset, rescore)
+            return
+        self._say("Replaying a stricter proposal over the last 12 months...")
+        whatif = scoring_bench.measure_whatif()
+        if as_json:
+            self.stdout.write(json.dumps({**common, **whatif.as_dict()}, default=str))
+            return
+        self._print_whatif(dataset, whatif)
+
+    def _print_rescore(self, dataset: Dataset, timings: scoring_bench.RescoreTimings) -> None:
+        write = self.stdout.write
+        write(f"Rescore benchmark on {connection.vendor}: {settings.DATABASES['default']['NAME']}")
+        write(f"Data: {dataset.leads:,} leads, {dataset.events:,} events")
+        verdict = "met" if timings.seconds < scoring_bench.TARGET_SECONDS else "NOT met"
+        write(
+            f"Activation rescoring: {timings.seconds:.2f} s for {timings.leads_scored:,} leads "
+            f"(target: under {scoring_bench.TARGET_SECONDS:.0f} s, {verdict})"
+        )
+        write(
+            f"  {timings.meets_mql:,} meet the MQL rule; {timings.moved_to_mql:,} moved to MQL; "
+            f"{timings.no_longer_qualifying:,} at MQL no longer qualify"
+        )
+        live_verdict = "met" if timings.live.p95_ms < scoring_bench.LIVE_TARGET_MS else "NOT met"
+        write(
+            f"Live scoring of one lead after one event, {timings.live_samples} leads: "
+            f"median {timings.live.median_ms:.2f} ms, p95 {timings.live.p95_ms:.2f} ms "
+            f"(target: under {scoring_bench.LIVE_TARGET_MS:.0f} ms, {live_verdict})"
+        )
+
+    def _print_whatif(self, dataset: Dataset, timings: scoring_bench.WhatIfTimings) -> None:
+        write = self.stdout.write
+        result = timings.result
+        write(f"What-if benchmark on {connection.vendor}: {settings.DATABASES['default']['NAME']}")
+        write(
+            f"Replayed {result.leads_replayed:,} leads and {result.events_replayed:,} events "
+            f"over {result.months} months ({result.starts_on} to {result.ends_on})"
+        )
+        verdict = "met" if timings.seconds < scoring_bench.TARGET_SECONDS else "NOT met"
+        write(
+            f"One what-if: {timings.seconds:.2f} s "
+            f"(target: under {scoring_bench.TARGET_SECONDS:.0f} s, {verdict})"
+        )
+        for label, outcomes in (
+            ("proposal", result.total.proposal),
+            ("active", result.total.active),
+        ):
+            if outcomes is not None:
+                write(
+                    f"  {label}: {outcomes.mqls:,} MQLs, {outcomes.accepted:,} accepted, "
+                    f"{outcomes.sql:,} SQL, {outcomes.won:,} won, revenue {outcomes.revenue:,}"
+                )
 
     def _say(self, message: str) -> None:
         self.stderr.style_func = None

@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,9 +34,14 @@ def fingerprint(type: str, name: str, properties: Mapping[str, Any]) -> str:
 def intern_kinds(kinds: Sequence[tuple[str, str, Mapping[str, Any]]]) -> list[int]:
     """The `EventKind` id of each (type, name, properties), creating the kinds not seen yet."""
     prints = [fingerprint(*kind) for kind in kinds]
-    known = dict(
-        EventKind.objects.filter(fingerprint__in=set(prints)).values_list("fingerprint", "id")
-    )
+    distinct = sorted(set(prints))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT fingerprint, id FROM {EventKind._meta.db_table} "  # noqa: S608
+            f"WHERE fingerprint IN ({', '.join(['%s'] * len(distinct))})",
+            distinct,
+        )
+        known = dict(cursor.fetchall())
     missing = {
         print_: kind for print_, kind in zip(prints, kinds, strict=True) if print_ not in known
     }
@@ -59,11 +64,6 @@ def seconds_of(moment: dt.datetime) -> int:
     return math.floor(moment.timestamp())
 
 
-def pack(at: Iterable[int], kinds: Iterable[int]) -> bytes:
-    pairs = np.array(list(zip(at, kinds, strict=True)), dtype=PAIR)
-    return canonical(pairs).tobytes()
-
-
 def unpack(blob: bytes | memoryview) -> Pairs:
     return np.frombuffer(bytes(blob), dtype=PAIR)
 
@@ -72,9 +72,11 @@ def canonical(pairs: Pairs) -> Pairs:
     return pairs[np.lexsort((pairs["kind"], pairs["at"]))]
 
 
-@transaction.atomic
 def append_events(*, lead_id: int, events: Sequence[Event]) -> None:
-    """Add `events` of one lead to its activity. Locks the activity row until commit."""
+    """Add `events` of one lead to its activity.
+
+    Must run inside the transaction that saved the events; locks the activity row until then.
+    """
     if not events:
         return
     kinds = intern_kinds([(event.type, event.name, event.properties) for event in events])
@@ -82,11 +84,22 @@ def append_events(*, lead_id: int, events: Sequence[Event]) -> None:
         [(seconds_of(event.occurred_at), kind) for event, kind in zip(events, kinds, strict=True)],
         dtype=PAIR,
     )
-    activity, _ = LeadActivity.objects.select_for_update().get_or_create(lead_id=lead_id)
-    pairs = canonical(np.concatenate([unpack(activity.events), added]))
-    activity.events = pairs.tobytes()
-    activity.event_count = len(pairs)
-    activity.save(update_fields=["events", "event_count"])
+    table = LeadActivity._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT events FROM {table} WHERE lead_id = %s{lock}", [lead_id])  # noqa: S608
+        row = cursor.fetchone()
+        pairs = canonical(np.concatenate([unpack(row[0]), added])) if row else canonical(added)
+        if row:
+            cursor.execute(
+                f"UPDATE {table} SET events = %s, event_count = %s WHERE lead_id = %s",  # noqa: S608
+                [pairs.tobytes(), len(pairs), lead_id],
+            )
+        else:
+            cursor.execute(
+                f"INSERT INTO {table} (lead_id, events, event_count) VALUES (%s, %s, %s)",  # noqa: S608
+                [lead_id, pairs.tobytes(), len(pairs)],
+            )
 
 
 def _epoch_sql() -> str:

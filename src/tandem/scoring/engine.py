@@ -163,24 +163,37 @@ def condition_test(condition: Condition) -> Callable[[Any], bool]:
     return lambda value: (number := _number(value)) is not None and low <= number <= high  # type: ignore[operator]
 
 
-def _hashable(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool | None) else repr(value)
+@dataclass(frozen=True)
+class Factorized:
+    """A column of values as codes into its distinct values, so a test runs once per value."""
 
+    codes: Int64s
+    distinct: list[Any]
 
-def _mask(values: Sequence[Any], test: Callable[[Any], bool]) -> Bools:
-    """`test` applied to every value, run once per distinct value."""
-    codes: dict[Any, int] = {}
-    distinct: list[Any] = []
-    positions = np.empty(len(values), dtype=np.int64)
-    for index, value in enumerate(values):
-        key = (type(value), _hashable(value))
-        code = codes.get(key)
-        if code is None:
-            code = codes[key] = len(distinct)
-            distinct.append(value)
-        positions[index] = code
-    answers = np.fromiter((test(value) for value in distinct), dtype=np.bool_, count=len(distinct))
-    return answers[positions] if len(values) else np.zeros(0, dtype=np.bool_)
+    @classmethod
+    def of(cls, values: Sequence[Any]) -> "Factorized":
+        index: dict[Any, int] = {}
+        distinct: list[Any] = []
+
+        def code(value: Any) -> int:
+            # Keyed by type too: True, 1 and 1.0 are equal in Python but not to a rule.
+            key = (value.__class__, value)
+            try:
+                found = index.get(key)
+            except TypeError:  # a list or mapping read from custom attributes
+                key = (value.__class__, repr(value))
+                found = index.get(key)
+            if found is None:
+                found = index[key] = len(distinct)
+                distinct.append(value)
+            return found
+
+        codes = np.fromiter(map(code, values), dtype=np.int64, count=len(values))
+        return cls(codes=codes, distinct=distinct)
+
+    def mask(self, test: Callable[[Any], bool]) -> Bools:
+        answers = np.fromiter(map(test, self.distinct), dtype=np.bool_, count=len(self.distinct))
+        return answers[self.codes] if len(self.codes) else np.zeros(0, dtype=np.bool_)
 
 
 def property_of(properties: Mapping[str, Any], path: str) -> Any:
@@ -249,13 +262,14 @@ class Scorer:
 
     def fit(self, batch: Batch) -> tuple[npt.NDArray[np.int64], Int64s, npt.NDArray[np.int8]]:
         contributions = np.zeros((batch.size, len(self.fit_rules)), dtype=np.int64)
-        tests: dict[tuple[str, str], Bools] = {}
+        columns = {field: Factorized.of(batch.fields[field]) for field in self.fit_fields}
+        tests: dict[str, Bools] = {}
         for column, rule in enumerate(self.fit_rules):
             holds = np.ones(batch.size, dtype=np.bool_)
             for condition in rule.when:
-                key = (condition.field, condition.model_dump_json())
+                key = condition.model_dump_json()
                 if key not in tests:
-                    tests[key] = _mask(batch.fields[condition.field], condition_test(condition))
+                    tests[key] = columns[condition.field].mask(condition_test(condition))
                 holds &= tests[key]
             contributions[:, column] = np.where(holds, rule.points, 0)
         points = contributions.sum(axis=1, dtype=np.int64)

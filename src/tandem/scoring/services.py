@@ -27,7 +27,7 @@ from tandem.leads.models import Event, Lead, Stage
 from tandem.scoring import activity
 from tandem.scoring.engine import GRADES, Evaluation, Scorer
 from tandem.scoring.models import LeadScore
-from tandem.scoring.queries import STAGE, LoadedBatch, active_version, load_batch
+from tandem.scoring.queries import STAGE, LoadedBatch, active_scorer, load_batch, scorer_of
 
 SCORING_LABEL = "scoring"
 MQL_REASON = "Meets the MQL rule of agreement v{number}: grade {grade}, score {score}."
@@ -59,63 +59,68 @@ def contributions_of(evaluation: Evaluation) -> np.ndarray[Any, np.dtype[np.floa
     )
 
 
-def _score_rows(
-    loaded: LoadedBatch, evaluation: Evaluation, version: AgreementVersion, scored_at: dt.datetime
-) -> list[tuple[Any, ...]]:
+@dataclass(frozen=True)
+class _Version:
+    id: int
+    number: int
+
+
+def _score_rows(loaded: LoadedBatch, evaluation: Evaluation) -> list[tuple[Any, ...]]:
     contributions = contributions_of(evaluation)
     grades = [GRADES[index].value for index in evaluation.grades.tolist()]
     return list(
         zip(
             loaded.batch.lead_ids.tolist(),
-            [version.pk] * loaded.batch.size,
             evaluation.fit_points.tolist(),
             grades,
             evaluation.scores.tolist(),
             evaluation.meets_mql.tolist(),
             [row.tobytes() for row in contributions],
-            [scored_at] * loaded.batch.size,
             strict=True,
         )
     )
 
 
-COLUMNS = ("lead_id", "version_id", "fit_points", "grade", "score", "meets_mql", "contributions",
-           "scored_at")  # fmt: skip
+SCORE_COLUMNS = "lead_id, fit_points, grade, score, meets_mql, contributions, version_id, scored_at"
 
 
-def _write_scores(rows: list[tuple[Any, ...]], lead_ids: Collection[int] | None) -> None:
+def _write_scores(
+    rows: list[tuple[Any, ...]],
+    lead_ids: Collection[int] | None,
+    version: _Version,
+    scored_at: dt.datetime,
+) -> None:
     """Replace the stored scores of the leads in `rows` (all scores when `lead_ids` is None)."""
     table = LeadScore._meta.db_table
-    stale = (
-        LeadScore.objects.all()
-        if lead_ids is None
-        else LeadScore.objects.filter(lead_id__in=lead_ids)
-    )
-    stale._raw_delete(stale.db)
     with connection.cursor() as cursor:
+        if lead_ids is None:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        else:
+            marks = ", ".join(["%s"] * len(lead_ids))
+            cursor.execute(f"DELETE FROM {table} WHERE lead_id IN ({marks})", list(lead_ids))  # noqa: S608
         if connection.vendor == "postgresql" and len(rows) > 1000:
             # COPY is an order of magnitude faster than INSERT for a million rows.
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({SCORE_COLUMNS}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row((*row, version.id, scored_at))
             return
-        adapt = connection.ops.adapt_datetimefield_value
         sql = (
-            f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+            f"INSERT INTO {table} ({SCORE_COLUMNS}) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
         )
+        stamp = connection.ops.adapt_datetimefield_value(scored_at)
         for start in range(0, len(rows), WRITE_CHUNK):
             cursor.executemany(
-                sql, [(*row[:-1], adapt(row[-1])) for row in rows[start : start + WRITE_CHUNK]]
+                sql, [(*row, version.id, stamp) for row in rows[start : start + WRITE_CHUNK]]
             )
 
 
 def _move_to_mql(
-    loaded: LoadedBatch, evaluation: Evaluation, version: AgreementVersion, at: dt.datetime
+    loaded: LoadedBatch, evaluation: Evaluation, version: _Version, at: dt.datetime
 ) -> int:
     stages = loaded.column(STAGE)
     reasons = {
-        int(lead_id): MQL_REASON.format(
+        lead_id: MQL_REASON.format(
             number=version.number, grade=evaluation.grade_of(position), score=score
         )
         for position, (lead_id, score, meets) in enumerate(
@@ -135,20 +140,19 @@ def _move_to_mql(
         to_stage=Stage.MQL,
         at=at,
         actor_label=SCORING_LABEL,
-        agreement_version_id=version.pk,
+        agreement_version_id=version.id,
     )
     return len(moved)
 
 
-def _score(version: AgreementVersion, lead_ids: Collection[int] | None) -> RescoreSummary:
+def _score(version: _Version, scorer: Scorer, lead_ids: Collection[int] | None) -> RescoreSummary:
     started = time.perf_counter()
-    scorer = Scorer(version.terms)
     loaded = load_batch(fields=scorer.fit_fields, lead_ids=lead_ids)
     moment = now()
     evaluation = scorer.evaluate(
         loaded.batch, scorer.kind_points(loaded.kinds), activity.seconds_of(moment)
     )
-    _write_scores(_score_rows(loaded, evaluation, version, moment), lead_ids)
+    _write_scores(_score_rows(loaded, evaluation), lead_ids, version, moment)
     moved = _move_to_mql(loaded, evaluation, version, moment)
     at_mql = np.array([stage == Stage.MQL for stage in loaded.column(STAGE)], dtype=np.bool_)
     return RescoreSummary(
@@ -166,17 +170,18 @@ def rescore_all(*, version: AgreementVersion) -> RescoreSummary:
 
     Called when `version` becomes active, inside the activation's transaction.
     """
-    return _score(version, None)
+    return _score(_Version(id=version.pk, number=version.number), scorer_of(version), None)
 
 
 @transaction.atomic
 def score_leads(*, lead_ids: Collection[int]) -> RescoreSummary | None:
     """Score the given leads under the active version, as after an edit; None when no version
-    is active."""
-    version = active_version()
-    if version is None or not lead_ids:
+    is active. Must run inside the transaction of the edit."""
+    active = active_scorer()
+    if active is None or not lead_ids:
         return None
-    return _score(version, lead_ids)
+    version_id, number, scorer = active
+    return _score(_Version(id=version_id, number=number), scorer, lead_ids)
 
 
 @transaction.atomic

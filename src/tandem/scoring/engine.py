@@ -172,19 +172,25 @@ class Factorized:
 
     @classmethod
     def of(cls, values: Sequence[Any]) -> "Factorized":
-        index: dict[Any, int] = {}
+        if set(map(type, values)) <= {str, int, type(None)}:
+            # Text, whole numbers and empty values cannot be equal across types: a plain
+            # dictionary factorizes them, in C, a million values in tens of milliseconds.
+            index = {value: code for code, value in enumerate(dict.fromkeys(values))}
+            codes = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+            return cls(codes=codes, distinct=list(index))
+        keyed: dict[Any, int] = {}
         distinct: list[Any] = []
 
         def code(value: Any) -> int:
             # Keyed by type too: True, 1 and 1.0 are equal in Python but not to a rule.
             key = (value.__class__, value)
             try:
-                found = index.get(key)
-            except TypeError:  # a list or mapping read from custom attributes
+                found = keyed.get(key)
+            except TypeError:  # a list or mapping
                 key = (value.__class__, repr(value))
-                found = index.get(key)
+                found = keyed.get(key)
             if found is None:
-                found = index[key] = len(distinct)
+                found = keyed[key] = len(distinct)
                 distinct.append(value)
             return found
 

@@ -45,8 +45,10 @@ class LeadScore(models.Model):
     lead = models.OneToOneField(
         "leads.Lead", primary_key=True, on_delete=models.CASCADE, related_name="score"
     )
+    # Not indexed: every row of a rescoring names the same version, and an index would double
+    # the cost of writing a million scores.
     version = models.ForeignKey(
-        "agreement.AgreementVersion", on_delete=models.PROTECT, related_name="+"
+        "agreement.AgreementVersion", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     fit_points = models.IntegerField()
     grade = models.CharField(max_length=1, choices=[(grade.value, grade.value) for grade in Grade])
@@ -56,9 +58,6 @@ class LeadScore(models.Model):
     # `scoring.explain` turns them back into sentences.
     contributions = models.BinaryField()
     scored_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["grade", "-score"], name="leadscore_grade_score")]
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.grade} {self.score}"

@@ -25,7 +25,7 @@ from tandem.core.time import now
 from tandem.leads import lifecycle
 from tandem.leads.models import Event, Lead, Stage
 from tandem.scoring import activity
-from tandem.scoring.engine import GRADES, Evaluation, Scorer
+from tandem.scoring.engine import GRADES, Evaluation, Factorized, Scorer
 from tandem.scoring.models import LeadScore
 from tandem.scoring.queries import STAGE, LoadedBatch, active_scorer, load_batch, scorer_of
 
@@ -118,20 +118,16 @@ def _write_scores(
 def _move_to_mql(
     loaded: LoadedBatch, evaluation: Evaluation, version: _Version, at: dt.datetime
 ) -> int:
-    stages = loaded.column(STAGE)
+    stages = Factorized.of(loaded.column(STAGE))
+    eligible = stages.mask(QUALIFYING_STAGES.__contains__) & evaluation.meets_mql
+    lead_ids = loaded.batch.lead_ids
     reasons = {
-        lead_id: MQL_REASON.format(
-            number=version.number, grade=evaluation.grade_of(position), score=score
+        int(lead_ids[position]): MQL_REASON.format(
+            number=version.number,
+            grade=evaluation.grade_of(position),
+            score=int(evaluation.scores[position]),
         )
-        for position, (lead_id, score, meets) in enumerate(
-            zip(
-                loaded.batch.lead_ids.tolist(),
-                evaluation.scores.tolist(),
-                evaluation.meets_mql.tolist(),
-                strict=True,
-            )
-        )
-        if meets and stages[position] in QUALIFYING_STAGES
+        for position in np.flatnonzero(eligible).tolist()
     }
     if not reasons:
         return 0
@@ -154,7 +150,7 @@ def _score(version: _Version, scorer: Scorer, lead_ids: Collection[int] | None) 
     )
     _write_scores(_score_rows(loaded, evaluation), lead_ids, version, moment)
     moved = _move_to_mql(loaded, evaluation, version, moment)
-    at_mql = np.array([stage == Stage.MQL for stage in loaded.column(STAGE)], dtype=np.bool_)
+    at_mql = Factorized.of(loaded.column(STAGE)).mask(Stage.MQL.__eq__)
     return RescoreSummary(
         leads_scored=loaded.batch.size,
         meets_mql=int(evaluation.meets_mql.sum()),

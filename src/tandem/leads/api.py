@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from ninja import Query, Router, Status
 
 from tandem.core.api_support import ApiRequest, page_of
+from tandem.core.errors import NotFound
 from tandem.core.schemas import READ_ERRORS, WRITE_ERRORS, PageQuery
 from tandem.leads import lifecycle, services
 from tandem.leads.models import Company, Deal, Lead, StageChange
@@ -42,12 +43,16 @@ from tandem.leads.schemas import (
     StageMoveIn,
     StageMoveOut,
 )
+from tandem.scoring.queries import ScoreExplanation, score_explanation
+from tandem.scoring.schemas import ScoreOut
 
 leads_router = Router(tags=["leads"])
 companies_router = Router(tags=["companies"])
 deals_router = Router(tags=["deals"])
 
 # Leads ------------------------------------------------------------------------------------
+
+NOT_SCORED = "This lead has not been scored yet: leads are scored once a lead agreement is active."
 
 
 @leads_router.get("", response={200: LeadPage, **READ_ERRORS})
@@ -87,6 +92,15 @@ def move_lead(request: ApiRequest, lead_id: int, payload: StageMoveIn) -> dict[s
         lead=lead, to_stage=payload.stage, by=request.auth, reason=payload.reason
     )
     return {"lead": lead, "change": change}
+
+
+@leads_router.get("/{lead_id}/score", response={200: ScoreOut, **READ_ERRORS})
+def lead_score(request: ApiRequest, lead_id: int) -> ScoreExplanation:
+    """Why the lead has its grade and score, and why it is an MQL (or what it lacks)."""
+    explanation = score_explanation(access_lead(request.auth, lead_id))
+    if explanation is None:
+        raise NotFound(NOT_SCORED, code="not_scored")
+    return explanation
 
 
 @leads_router.get("/{lead_id}/history", response={200: list[StageChangeOut], **READ_ERRORS})

@@ -23,6 +23,7 @@ from tandem.leads.queries import (
     require_role,
     stage_history,
 )
+from tandem.scoring.queries import score_explanation
 
 PAGE_SIZE = 50
 RECENT_EVENTS = 20
@@ -90,6 +91,7 @@ def lead_page(request: MemberRequest, lead_id: int) -> HttpResponse:
         "events": recent_events(lead, limit=RECENT_EVENTS),
         "stage_form": StageChangeForm(offered=moves) if may_edit and moves else None,
         "may_edit": may_edit,
+        "score": score_explanation(lead),
     }
     return render(request, "leads/detail.html", context)
 

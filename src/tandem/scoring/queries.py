@@ -1,5 +1,6 @@
 """Reads for scoring: leads and their activity loaded as engine batches, and the active rules."""
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Collection, Sequence
@@ -10,11 +11,11 @@ import numpy as np
 from django.db import connection
 
 from tandem.agreement.models import AgreementVersion, VersionStatus
-from tandem.agreement.rules import parse_terms
+from tandem.agreement.rules import Grade, MqlClause, Terms, parse_terms
 from tandem.leads.models import Company, Lead
 from tandem.scoring.activity import PAIR
 from tandem.scoring.engine import Batch, KindFacts, Scorer
-from tandem.scoring.models import EventKind, LeadActivity
+from tandem.scoring.models import EventKind, LeadActivity, LeadScore
 
 # Read with every batch: the lifecycle needs the stage, what-ifs and reports the segment.
 STAGE = "stage"
@@ -148,3 +149,120 @@ def load_batch(*, fields: Collection[str], lead_ids: Collection[int] | None = No
     )
     wanted = None if lead_ids is None else np.unique(kind_ids).tolist()
     return LoadedBatch(batch=batch, kinds=kinds_by_id(wanted))
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    name: str
+    points: float
+    # Fit: whether the rule matched. Engagement: whether any event earned points under it.
+    applies: bool
+    cap: int | None = None
+
+
+@dataclass(frozen=True)
+class ScoreExplanation:
+    """Why a lead has its grade and score, and whether it meets the MQL rule — or what it lacks."""
+
+    version_number: int
+    is_active_version: bool
+    scored_at: dt.datetime
+    grade: Grade
+    fit_points: int
+    score: int
+    meets_mql: bool
+    fit: list[RuleLine]
+    engagement: list[RuleLine]
+    grade_boundaries: dict[str, int]
+    half_life_days: float | None
+    mql_rule: str
+    verdict: str
+    missing: list[str]
+
+
+def describe_clause(clause: MqlClause) -> str:
+    grades = " or ".join(grade.value for grade in clause.grades)
+    return f"grade {grades} and score at least {clause.min_score}"
+
+
+def describe_mql_rule(terms: Terms) -> str:
+    """The MQL rule as a sentence, e.g. "grade A or B and score at least 60"."""
+    return "; or ".join(describe_clause(clause) for clause in terms.mql.any_of)
+
+
+def _fit_needed(terms: Terms, grades: Collection[Grade], fit_points: int) -> int | None:
+    """Fit points short of the lowest listed grade, or None when a D is allowed."""
+    boundaries = terms.fit.grades
+    needed: list[int] = [getattr(boundaries, grade.value) for grade in grades if grade != Grade.D]
+    if Grade.D in grades or not needed:
+        return None
+    return max(0, min(needed) - fit_points)
+
+
+def _missing(terms: Terms, grade: Grade, fit_points: int, score: int) -> list[str]:
+    """For each clause of the MQL rule, what this lead lacks to meet it."""
+    missing = []
+    for clause in terms.mql.any_of:
+        lacks = []
+        if grade not in clause.grades:
+            short = _fit_needed(terms, clause.grades, fit_points)
+            lacks.append(
+                f"grade {' or '.join(g.value for g in clause.grades)} (has {grade.value}"
+                + (f", {short} fit points short)" if short is not None else ")")
+            )
+        if score < clause.min_score:
+            lacks.append(
+                f"score {clause.min_score} (has {score}, {clause.min_score - score} points short)"
+            )
+        missing.append("Needs " + " and ".join(lacks) + ".")
+    return missing
+
+
+def score_explanation(lead: Lead) -> ScoreExplanation | None:
+    """The lead's stored score explained rule by rule; None when it has never been scored."""
+    stored = LeadScore.objects.filter(lead=lead).select_related("version").first()
+    if stored is None:
+        return None
+    terms = stored.version.terms
+    points = np.frombuffer(bytes(stored.contributions), dtype=np.float32).tolist()
+    fit_points, engagement_points = (
+        points[: len(terms.fit.rules)],
+        points[len(terms.fit.rules) :],
+    )
+    grade = Grade(stored.grade)
+    if stored.meets_mql:
+        clause = next(
+            clause
+            for clause in terms.mql.any_of
+            if grade in clause.grades and stored.score >= clause.min_score
+        )
+        verdict = (
+            f"Meets the MQL rule of v{stored.version.number}: grade {grade.value} and score "
+            f"{stored.score} satisfy “{describe_clause(clause)}”."
+        )
+        missing = []
+    else:
+        verdict = f"Does not meet the MQL rule of v{stored.version.number} yet."
+        missing = _missing(terms, grade, stored.fit_points, stored.score)
+    return ScoreExplanation(
+        version_number=stored.version.number,
+        is_active_version=stored.version.status == VersionStatus.ACTIVE,
+        scored_at=stored.scored_at,
+        grade=grade,
+        fit_points=stored.fit_points,
+        score=stored.score,
+        meets_mql=stored.meets_mql,
+        fit=[
+            RuleLine(name=rule.name, points=round(value, 1), applies=value != 0)
+            for rule, value in zip(terms.fit.rules, fit_points, strict=True)
+        ],
+        engagement=[
+            RuleLine(name=rule.name, points=round(value, 1), applies=value != 0, cap=rule.cap)
+            for rule, value in zip(terms.engagement.rules, engagement_points, strict=True)
+        ],
+        grade_boundaries=terms.fit.grades.model_dump(),
+        half_life_days=terms.engagement.half_life_days,
+        mql_rule=describe_mql_rule(terms),
+        verdict=verdict,
+        missing=missing,
+    )

@@ -204,8 +204,8 @@ def test_the_lead_page_runs_a_fixed_number_of_queries(
 ) -> None:
     client.force_login(personas.sales_rep)
 
-    # Session, user, membership, the lead, its history, its deals, its events.
-    with django_assert_num_queries(7):
+    # Session, user, membership, the lead, its history, its deals, its events, its score.
+    with django_assert_num_queries(8):
         client.get(f"/leads/{lead.pk}/")
 
 

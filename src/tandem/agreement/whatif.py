@@ -133,7 +133,7 @@ def what_if(*, version: AgreementVersion, months: int = DEFAULT_MONTHS) -> WhatI
     scorers = [Scorer(version.terms)]
     if active is not None:
         scorers.append(Scorer(active.terms))
-    loaded = load_batch(fields=set().union(*(scorer.fit_fields for scorer in scorers)))
+    loaded = load_batch(fields={SEGMENT}.union(*(scorer.fit_fields for scorer in scorers)))
     moment = now()
     current = month_of(moment)
     month_starts = months_between(add_months(current, -(months - 1)), current)
@@ -170,12 +170,12 @@ def what_if(*, version: AgreementVersion, months: int = DEFAULT_MONTHS) -> WhatI
             for index, key in enumerate(keys)
         ]
 
-    segments = [str(segment or "") for segment in loaded.column(SEGMENT)]
-    segment_names = sorted(set(segments))
-    code_of = {name: code for code, name in enumerate(segment_names)}
-    segment_codes = np.fromiter(
-        (code_of[segment] for segment in segments), dtype=np.int64, count=len(segments)
-    )
+    segments = loaded.batch.column(SEGMENT)
+    # An empty segment and a lead without a company are both "No segment".
+    names = [str(name or "") for name in segments.distinct]
+    segment_names = sorted(set(names))
+    renumber = np.array([segment_names.index(name) for name in names], dtype=np.int64)
+    segment_codes = renumber[segments.codes] if len(names) else segments.codes
     by_segment = [
         row
         for row in rows_by(

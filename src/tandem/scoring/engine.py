@@ -24,7 +24,7 @@ Semantics, as the agreement page explains them:
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,8 @@ WORD = re.compile(r"\w+")
 Int64s = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
+# One value per lead: a list from the database, or an object array spread from companies.
+Column = Sequence[Any] | npt.NDArray[np.object_]
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,17 @@ class Batch:
     """
 
     lead_ids: Int64s
-    fields: Mapping[str, Sequence[Any]]
+    fields: Mapping[str, Column]
     offsets: Int64s
     at: Int64s
     kinds: Int64s
+    # Each field's distinct values, worked out once however many rules test the field.
+    factorized: dict[str, "Factorized"] = field(default_factory=dict, compare=False, repr=False)
+
+    def column(self, name: str) -> "Factorized":
+        if name not in self.factorized:
+            self.factorized[name] = Factorized.of(self.fields[name])
+        return self.factorized[name]
 
     @property
     def size(self) -> int:
@@ -171,7 +180,7 @@ class Factorized:
     distinct: list[Any]
 
     @classmethod
-    def of(cls, values: Sequence[Any]) -> "Factorized":
+    def of(cls, values: Column) -> "Factorized":
         if set(map(type, values)) <= {str, int, type(None)}:
             # Text, whole numbers and empty values cannot be equal across types: a plain
             # dictionary factorizes them, in C, a million values in tens of milliseconds.
@@ -268,14 +277,13 @@ class Scorer:
 
     def fit(self, batch: Batch) -> tuple[npt.NDArray[np.int64], Int64s, npt.NDArray[np.int8]]:
         contributions = np.zeros((batch.size, len(self.fit_rules)), dtype=np.int64)
-        columns = {field: Factorized.of(batch.fields[field]) for field in self.fit_fields}
         tests: dict[str, Bools] = {}
         for column, rule in enumerate(self.fit_rules):
             holds = np.ones(batch.size, dtype=np.bool_)
             for condition in rule.when:
                 key = condition.model_dump_json()
                 if key not in tests:
-                    tests[key] = columns[condition.field].mask(condition_test(condition))
+                    tests[key] = batch.column(condition.field).mask(condition_test(condition))
                 holds &= tests[key]
             contributions[:, column] = np.where(holds, rule.points, 0)
         points = contributions.sum(axis=1, dtype=np.int64)
@@ -350,16 +358,28 @@ class Scorer:
         if not len(batch.at) or not self.engagement_rules:
             return first
         renumbered, table = self.points_table(kind_points, batch.kinds)
+        # Only leads whose grade some clause allows, and with an event in the window, can first
+        # meet the rule in it; the others are not replayed.
+        allowed = {
+            GRADES.index(grade) for clause in self.terms.mql.any_of for grade in clause.grades
+        }
+        owner = np.repeat(np.arange(batch.size), counts)
+        in_window = (batch.at >= since) & (batch.at <= until)
+        replayed = np.isin(grades, sorted(allowed)) & (
+            np.bincount(owner, weights=in_window, minlength=batch.size) > 0
+        )
+        counts = np.where(replayed, counts, 0)
         # Leads with the most events first, so the leads still replaying at step k are a prefix.
         order = np.argsort(-counts, kind="stable")
         starts = batch.offsets[:-1][order]
         sorted_counts = counts[order]
+        descending = -sorted_counts
         lead_grades = grades[order]
         totals = np.zeros((batch.size, len(self.engagement_rules)), dtype=np.float64)
         seen_before = np.zeros(batch.size, dtype=np.bool_)
         found = np.full(batch.size, -1, dtype=np.int64)
         for step in range(int(sorted_counts[0]) if batch.size else 0):
-            active = int(np.count_nonzero(sorted_counts > step))
+            active = int(np.searchsorted(descending, -step, side="left"))
             positions = starts[:active] + step
             moments = batch.at[positions]
             if step:

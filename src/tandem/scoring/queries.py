@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection
 
 from tandem.agreement.models import AgreementVersion, VersionStatus
 from tandem.agreement.rules import Grade, MqlClause, Terms, parse_terms
 from tandem.leads.models import Company, Lead
 from tandem.scoring.activity import PAIR
-from tandem.scoring.engine import Batch, KindFacts, Scorer
+from tandem.scoring.engine import Batch, Column, Int64s, KindFacts, Scorer
 from tandem.scoring.models import EventKind, LeadActivity, LeadScore
 
-# Read with every batch: the lifecycle needs the stage, what-ifs and reports the segment.
-STAGE = "stage"
+# What-ifs read the segment with the rules' fields, to count MQLs per segment.
 SEGMENT = "company.segment"
 CHUNK = 50_000
 
@@ -58,7 +58,7 @@ class LoadedBatch:
     batch: Batch
     kinds: dict[int, KindFacts]
 
-    def column(self, field: str) -> Sequence[Any]:
+    def column(self, field: str) -> Column:
         return self.batch.fields[field]
 
 
@@ -89,66 +89,131 @@ def _id_filter(column: str, lead_ids: Collection[int] | None) -> tuple[str, list
     return f"WHERE {column} IN ({', '.join(['%s'] * len(lead_ids))})", list(lead_ids)
 
 
-def _lead_rows(names: Sequence[str], lead_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
+def _select(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _columns_sql(names: Sequence[str]) -> tuple[str, list[str]]:
     columns, params = [], []
     for name in names:
         sql, column_params = _column_sql(name)
         columns.append(sql)
         params.extend(column_params)
+    return "".join(f", {column}" for column in columns), params
+
+
+def _lead_rows(names: Sequence[str], lead_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
+    """(id, company id, *fields) of each lead, in id order."""
+    columns, params = _columns_sql(names)
     where, ids = _id_filter("lead.id", lead_ids)
-    sql = (
-        f"SELECT lead.id, {', '.join(columns)} FROM {Lead._meta.db_table} lead "  # noqa: S608
-        f"LEFT JOIN {Company._meta.db_table} company ON company.id = lead.company_id "
-        f"{where} ORDER BY lead.id"
+    return _select(
+        f"SELECT lead.id, lead.company_id{columns} FROM {Lead._meta.db_table} lead "  # noqa: S608
+        f"{where} ORDER BY lead.id",
+        [*params, *ids],
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *ids])
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-    return rows
 
 
-def _activity(lead_ids: Collection[int] | None) -> dict[int, bytes]:
+def _company_rows(
+    names: Sequence[str], company_ids: Collection[int] | None
+) -> list[tuple[Any, ...]]:
+    """(id, *fields) of each company, in id order."""
+    columns, params = _columns_sql(names)
+    where, ids = _id_filter("company.id", company_ids)
+    return _select(
+        f"SELECT company.id{columns} FROM {Company._meta.db_table} company "  # noqa: S608
+        f"{where} ORDER BY company.id",
+        [*params, *ids],
+    )
+
+
+def _activity(lead_ids: Collection[int] | None) -> list[tuple[int, bytes]]:
+    """(lead id, packed events) of each lead with activity, in lead id order."""
     where, ids = _id_filter("lead_id", lead_ids)
-    sql = f"SELECT lead_id, events FROM {LeadActivity._meta.db_table} {where}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        return {lead_id: bytes(events) for lead_id, events in cursor.fetchall()}
+    return _select(
+        f"SELECT lead_id, events FROM {LeadActivity._meta.db_table} {where} "  # noqa: S608
+        "ORDER BY lead_id",
+        ids,
+    )
 
 
 def kinds_by_id(kind_ids: Collection[int] | None = None) -> dict[int, KindFacts]:
     where, ids = _id_filter("id", kind_ids)
-    sql = f"SELECT id, type, name, properties FROM {EventKind._meta.db_table} {where}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        return {
-            kind_id: KindFacts(type=type, name=name, properties=json.loads(properties))
-            for kind_id, type, name, properties in cursor.fetchall()
-        }
+    return {
+        kind_id: KindFacts(type=type, name=name, properties=json.loads(properties))
+        for kind_id, type, name, properties in _select(
+            f"SELECT id, type, name, properties FROM {EventKind._meta.db_table} {where}",  # noqa: S608
+            ids,
+        )
+    }
+
+
+def _company_fields(
+    names: Sequence[str], company_of_lead: list[int | None]
+) -> dict[str, npt.NDArray[np.object_]]:
+    """Company fields spread to each lead: read once per company, not once per lead."""
+    if not names:
+        return {}
+    wanted = None
+    if len(company_of_lead) <= CHUNK:
+        wanted = sorted({company for company in company_of_lead if company is not None})
+    rows = _company_rows(names, wanted) if wanted != [] else []
+    # Position 0 stands for "no company": every field empty.
+    position = {company_id: index for index, (company_id, *_) in enumerate(rows, start=1)}
+    spread = np.fromiter(
+        (position.get(company, 0) for company in company_of_lead),
+        dtype=np.int64,
+        count=len(company_of_lead),
+    )
+    fields = {}
+    for index, name in enumerate(names, start=1):
+        column = np.empty(len(rows) + 1, dtype=object)
+        column[0] = None
+        column[1:] = [row[index] for row in rows]
+        fields[name] = column[spread]
+    return fields
 
 
 def load_batch(*, fields: Collection[str], lead_ids: Collection[int] | None = None) -> LoadedBatch:
-    """Leads (all of them, or those in `lead_ids`), with `fields`, their stage and segment, and
-    their activity, in id order; live scoring and rescoring read through this one function."""
-    names = sorted({*fields, STAGE, SEGMENT})
-    rows = _lead_rows(names, lead_ids)
-    blobs = _activity(lead_ids)
-    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    pieces = [blobs.get(lead_id, b"") for lead_id in ids.tolist()]
-    counts = np.fromiter(
-        (len(piece) // PAIR.itemsize for piece in pieces), dtype=np.int64, count=len(pieces)
+    """Leads (all of them, or those in `lead_ids`) with `fields` and their activity, in id
+    order; live scoring, rescoring and what-ifs read through this one function."""
+    lead_names = sorted(name for name in fields if not name.startswith("company."))
+    company_names = sorted(name for name in fields if name.startswith("company."))
+    rows = _lead_rows(lead_names, lead_ids)
+    columns: list[Sequence[Any]] = (
+        list(zip(*rows, strict=True)) if rows else [() for _ in range(len(lead_names) + 2)]
     )
-    pairs = np.frombuffer(b"".join(pieces), dtype=PAIR)
+    ids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
+    activity = _activity(lead_ids)
+    # Activity rows come in lead id order too, so joining them gives each lead's events in turn.
+    counts = np.zeros(len(ids), dtype=np.int64)
+    if activity:
+        owners = np.fromiter((lead_id for lead_id, _ in activity), dtype=np.int64)
+        sizes = np.fromiter((len(events) for _, events in activity), dtype=np.int64)
+        counts[np.searchsorted(ids, owners)] = sizes // PAIR.itemsize
+    pairs = np.frombuffer(b"".join(events for _, events in activity), dtype=PAIR)
     kind_ids = pairs["kind"].astype(np.int64)
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(names) + 1)]
     batch = Batch(
         lead_ids=ids,
-        fields={name: columns[index] for index, name in enumerate(names, start=1)},
+        fields={
+            **{name: columns[index] for index, name in enumerate(lead_names, start=2)},
+            **_company_fields(company_names, list(columns[1])),
+        },
         offsets=np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(counts)]),
         at=pairs["at"].astype(np.int64),
         kinds=kind_ids,
     )
     wanted = None if lead_ids is None else np.unique(kind_ids).tolist()
     return LoadedBatch(batch=batch, kinds=kinds_by_id(wanted))
+
+
+def leads_at_stage(stage: str, lead_ids: Collection[int] | None = None) -> Int64s:
+    leads = Lead.objects.filter(stage=stage)
+    if lead_ids is not None:
+        leads = leads.filter(id__in=lead_ids)
+    return np.fromiter(leads.values_list("id", flat=True), dtype=np.int64)
 
 
 @dataclass(frozen=True)

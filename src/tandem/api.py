@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from tandem.agreement.api import router as agreement_router
 from tandem.campaigns.api import router as campaigns_router
 from tandem.core.api_errors import error_body, validation_error_body
 from tandem.core.errors import DomainError
@@ -84,3 +85,4 @@ api.add_router("/v1/companies", companies_router)
 api.add_router("/v1/deals", deals_router)
 api.add_router("/v1/campaigns", campaigns_router)
 api.add_router("/v1/reports", reports_router)
+api.add_router("/v1/agreement", agreement_router)

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("tandem.people.urls")),
     path("", include("tandem.reports.urls")),
     path("leads/", include("tandem.leads.urls")),
+    path("agreement/", include("tandem.agreement.urls")),
+    path("notifications/", include("tandem.notifications.urls")),
 ]

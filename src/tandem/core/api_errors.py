@@ -37,6 +37,8 @@ ERROR_TEMPLATES: dict[str, str] = {
     "datetime_parsing": "{field} must be a date and time (ISO 8601).",
     "datetime_from_date_parsing": "{field} must be a date and time (ISO 8601).",
     "timezone_aware": "{field} must include a time zone offset.",
+    "time_type": "{field} must be a time of day (HH:MM).",
+    "time_parsing": "{field} must be a time of day (HH:MM).",
     "enum": "{field} must be one of: {expected}.",
     "literal_error": "{field} must be one of: {expected}.",
     "value_error": "{field}: {reason}",

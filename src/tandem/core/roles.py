@@ -56,3 +56,17 @@ EDITS_DEALS = frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN})
 EDITS_CAMPAIGNS = frozenset({Role.MARKETER, Role.MARKETING_LEAD, Role.ADMIN})
 # Who may hand a lead to another owner.
 ASSIGNS_LEADS = frozenset({Role.MARKETER, Role.MARKETING_LEAD, Role.SALES_MANAGER, Role.ADMIN})
+
+# The lead agreement:
+# - everyone on a team reads every version of it, drafts included, so neither side is surprised
+#   by a proposal;
+# - the owners of the two sides (the marketing lead and the sales managers) and admins draft,
+#   edit drafts, propose and withdraw;
+# - a person signs in the role they hold, and only when the version names that role among its
+#   required signers; admins run the system and speak for no side, so they never sign.
+DRAFTS_AGREEMENT = frozenset({Role.MARKETING_LEAD, Role.SALES_MANAGER, Role.ADMIN})
+MAY_SIGN_AGREEMENT = frozenset(
+    {Role.MARKETER, Role.MARKETING_LEAD, Role.SALES_REP, Role.SALES_MANAGER, Role.EXECUTIVE}
+)
+# Who hears about every proposal, signature and activation, besides the earlier signers.
+HEARS_OF_AGREEMENT_CHANGES = frozenset({Role.MARKETING_LEAD, Role.SALES_MANAGER})

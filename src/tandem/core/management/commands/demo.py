@@ -10,9 +10,11 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from tandem.core.demo.agreement import write_agreement
 from tandem.core.demo.plan import DEFAULT_SEED, make_plan
 from tandem.core.demo.records import PEOPLE, TEAMS
 from tandem.core.demo.write_bulk import write_bulk
@@ -83,16 +85,31 @@ class Command(BaseCommand):
                 f"The database already holds {existing:,} leads: using them "
                 "(--reset empties it and starts again)."
             )
-            write_people(TEAMS, PEOPLE, password=DEMO_PASSWORD)
+            people = write_people(TEAMS, PEOPLE, password=DEMO_PASSWORD)
         elif options["olist"] is not None:
-            write_people(TEAMS, PEOPLE, password=DEMO_PASSWORD)
+            people = write_people(TEAMS, PEOPLE, password=DEMO_PASSWORD)
             call_command("import", "olist", str(options["olist"]))
         else:
             self._generate(leads=leads, seed=options["seed"])
+            people = write_people(TEAMS, PEOPLE, password=DEMO_PASSWORD)
+        self._sign_agreement(people)
         self._print_logins(bind_address(options["host"], options["port"]))
         if not options["no_serve"]:
             self.stdout.flush()
             serve(host=options["host"], port=options["port"], workers=DEFAULT_WORKERS)
+
+    def _sign_agreement(self, people: dict[str, User]) -> None:
+        self._say("Signing the first lead agreement and scoring every lead...")
+        agreement = write_agreement(people)
+        if agreement is None:
+            self._say("  The database already holds a lead agreement: keeping it.")
+            return
+        summary = agreement.active.activation_summary
+        self._say(
+            f"  v{agreement.active.number} is active: {summary['leads_scored']:,} leads scored, "
+            f"{summary['moved_to_mql']:,} moved to MQL. v{agreement.proposal.number} "
+            f"(“{agreement.proposal.title}”) waits for the sales manager's signature."
+        )
 
     def _say(self, message: str) -> None:
         """Progress goes to standard error, in plain text (not the error colour)."""

@@ -206,6 +206,12 @@ class Factorized:
         codes = np.fromiter(map(code, values), dtype=np.int64, count=len(values))
         return cls(codes=codes, distinct=distinct)
 
+    def values(self) -> npt.NDArray[np.object_]:
+        """The column itself, one value per position."""
+        distinct = np.empty(len(self.distinct), dtype=object)
+        distinct[:] = self.distinct
+        return distinct[self.codes]
+
     def mask(self, test: Callable[[Any], bool]) -> Bools:
         answers = np.fromiter(map(test, self.distinct), dtype=np.bool_, count=len(self.distinct))
         return answers[self.codes] if len(self.codes) else np.zeros(0, dtype=np.bool_)

@@ -42,13 +42,23 @@ class LeadActivity(models.Model):
 class LeadScore(models.Model):
     """A lead's fit grade and engagement score under one agreement version, with their reasons."""
 
+    # Scores are derived rows, replaced wholesale by each rescoring: the database does not check
+    # their references row by row (that would cost a third of writing a million scores); the
+    # ORM still deletes a lead's score with the lead.
     lead = models.OneToOneField(
-        "leads.Lead", primary_key=True, on_delete=models.CASCADE, related_name="score"
+        "leads.Lead",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="score",
+        db_constraint=False,
     )
-    # Not indexed: every row of a rescoring names the same version, and an index would double
-    # the cost of writing a million scores.
+    # Not indexed either: every row of a rescoring names the same version.
     version = models.ForeignKey(
-        "agreement.AgreementVersion", on_delete=models.PROTECT, related_name="+", db_index=False
+        "agreement.AgreementVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     fit_points = models.IntegerField()
     grade = models.CharField(max_length=1, choices=[(grade.value, grade.value) for grade in Grade])

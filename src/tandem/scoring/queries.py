@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from django.db import connection
 
 from tandem.agreement.models import AgreementVersion, VersionStatus
 from tandem.agreement.rules import Grade, MqlClause, Terms, parse_terms
 from tandem.leads.models import Company, Lead
 from tandem.scoring.activity import PAIR
-from tandem.scoring.engine import Batch, Column, Int64s, KindFacts, Scorer
+from tandem.scoring.engine import Batch, Column, Factorized, Int64s, KindFacts, Scorer
 from tandem.scoring.models import EventKind, LeadActivity, LeadScore
 
 # What-ifs read the segment with the rules' fields, to count MQLs per segment.
@@ -106,11 +105,12 @@ def _columns_sql(names: Sequence[str]) -> tuple[str, list[str]]:
 
 
 def _lead_rows(names: Sequence[str], lead_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
-    """(id, company id, *fields) of each lead, in id order."""
+    """(id, company id or 0, *fields) of each lead, in id order."""
     columns, params = _columns_sql(names)
     where, ids = _id_filter("lead.id", lead_ids)
     return _select(
-        f"SELECT lead.id, lead.company_id{columns} FROM {Lead._meta.db_table} lead "  # noqa: S608
+        f"SELECT lead.id, COALESCE(lead.company_id, 0){columns} "  # noqa: S608
+        f"FROM {Lead._meta.db_table} lead "
         f"{where} ORDER BY lead.id",
         [*params, *ids],
     )
@@ -150,29 +150,25 @@ def kinds_by_id(kind_ids: Collection[int] | None = None) -> dict[int, KindFacts]
     }
 
 
-def _company_fields(
-    names: Sequence[str], company_of_lead: list[int | None]
-) -> dict[str, npt.NDArray[np.object_]]:
-    """Company fields spread to each lead: read once per company, not once per lead."""
+def _company_fields(names: Sequence[str], company_of_lead: Int64s) -> dict[str, Factorized]:
+    """Company fields of each lead, factorized once per company rather than once per lead."""
     if not names:
         return {}
     wanted = None
     if len(company_of_lead) <= CHUNK:
-        wanted = sorted({company for company in company_of_lead if company is not None})
+        wanted = np.unique(company_of_lead[company_of_lead > 0]).tolist()
     rows = _company_rows(names, wanted) if wanted != [] else []
-    # Position 0 stands for "no company": every field empty.
-    position = {company_id: index for index, (company_id, *_) in enumerate(rows, start=1)}
-    spread = np.fromiter(
-        (position.get(company, 0) for company in company_of_lead),
-        dtype=np.int64,
-        count=len(company_of_lead),
-    )
+    company_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    # Position 0 stands for "no company" (or one deleted meanwhile): every field empty.
+    found = np.searchsorted(company_ids, company_of_lead)
+    found = np.minimum(found, max(len(rows) - 1, 0))
+    exists = (company_of_lead > 0) & (company_ids[found] == company_of_lead if rows else False)
+    spread = np.where(exists, found + 1, 0)
+    columns = list(zip(*rows, strict=True)) if rows else []
     fields = {}
     for index, name in enumerate(names, start=1):
-        column = np.empty(len(rows) + 1, dtype=object)
-        column[0] = None
-        column[1:] = [row[index] for row in rows]
-        fields[name] = column[spread]
+        per_company = Factorized.of([None, *(columns[index] if columns else ())])
+        fields[name] = Factorized(codes=per_company.codes[spread], distinct=per_company.distinct)
     return fields
 
 
@@ -186,24 +182,27 @@ def load_batch(*, fields: Collection[str], lead_ids: Collection[int] | None = No
         list(zip(*rows, strict=True)) if rows else [() for _ in range(len(lead_names) + 2)]
     )
     ids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
-    activity = _activity(lead_ids)
+    companies = _company_fields(
+        company_names, np.fromiter(columns[1], dtype=np.int64, count=len(rows))
+    )
+    owners, blobs = zip(*activity, strict=True) if (activity := _activity(lead_ids)) else ((), ())
     # Activity rows come in lead id order too, so joining them gives each lead's events in turn.
     counts = np.zeros(len(ids), dtype=np.int64)
-    if activity:
-        owners = np.fromiter((lead_id for lead_id, _ in activity), dtype=np.int64)
-        sizes = np.fromiter((len(events) for _, events in activity), dtype=np.int64)
-        counts[np.searchsorted(ids, owners)] = sizes // PAIR.itemsize
-    pairs = np.frombuffer(b"".join(events for _, events in activity), dtype=PAIR)
+    if owners:
+        sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
+        counts[np.searchsorted(ids, np.fromiter(owners, dtype=np.int64))] = sizes // PAIR.itemsize
+    pairs = np.frombuffer(b"".join(blobs), dtype=PAIR)
     kind_ids = pairs["kind"].astype(np.int64)
     batch = Batch(
         lead_ids=ids,
         fields={
             **{name: columns[index] for index, name in enumerate(lead_names, start=2)},
-            **_company_fields(company_names, list(columns[1])),
+            **{name: column.values() for name, column in companies.items()},
         },
         offsets=np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(counts)]),
         at=pairs["at"].astype(np.int64),
         kinds=kind_ids,
+        factorized=dict(companies),
     )
     wanted = None if lead_ids is None else np.unique(kind_ids).tolist()
     return LoadedBatch(batch=batch, kinds=kinds_by_id(wanted))

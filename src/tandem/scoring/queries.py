@@ -88,6 +88,11 @@ def _id_filter(column: str, lead_ids: Collection[int] | None) -> tuple[str, list
     return f"WHERE {column} IN ({', '.join(['%s'] * len(lead_ids))})", list(lead_ids)
 
 
+def _transpose(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as columns. (`zip(*rows)` would pass a million arguments.)"""
+    return [[row[index] for row in rows] for index in range(width)]
+
+
 def _select(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -164,10 +169,10 @@ def _company_fields(names: Sequence[str], company_of_lead: Int64s) -> dict[str, 
     found = np.minimum(found, max(len(rows) - 1, 0))
     exists = (company_of_lead > 0) & (company_ids[found] == company_of_lead if rows else False)
     spread = np.where(exists, found + 1, 0)
-    columns = list(zip(*rows, strict=True)) if rows else []
+    columns = _transpose(rows, len(names) + 1)
     fields = {}
     for index, name in enumerate(names, start=1):
-        per_company = Factorized.of([None, *(columns[index] if columns else ())])
+        per_company = Factorized.of([None, *columns[index]])
         fields[name] = Factorized(codes=per_company.codes[spread], distinct=per_company.distinct)
     return fields
 
@@ -178,14 +183,12 @@ def load_batch(*, fields: Collection[str], lead_ids: Collection[int] | None = No
     lead_names = sorted(name for name in fields if not name.startswith("company."))
     company_names = sorted(name for name in fields if name.startswith("company."))
     rows = _lead_rows(lead_names, lead_ids)
-    columns: list[Sequence[Any]] = (
-        list(zip(*rows, strict=True)) if rows else [() for _ in range(len(lead_names) + 2)]
-    )
+    columns = _transpose(rows, len(lead_names) + 2)
     ids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
     companies = _company_fields(
         company_names, np.fromiter(columns[1], dtype=np.int64, count=len(rows))
     )
-    owners, blobs = zip(*activity, strict=True) if (activity := _activity(lead_ids)) else ((), ())
+    owners, blobs = _transpose(_activity(lead_ids), 2)
     # Activity rows come in lead id order too, so joining them gives each lead's events in turn.
     counts = np.zeros(len(ids), dtype=np.int64)
     if owners:

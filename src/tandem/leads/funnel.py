@@ -124,10 +124,20 @@ def record_reaches_in_bulk(*, lead_ids: list[int], to_stage: str, at: dt.datetim
     Must run inside the transaction that appends their ledger rows, with the leads locked.
     """
     months_reached: dict[int, dict[str, dt.date]] = {lead_id: {} for lead_id in lead_ids}
-    for lead_id, stage, reached_month in StageReach.objects.filter(
-        lead_id__in=lead_ids
-    ).values_list("lead_id", "stage", "month"):
-        months_reached[lead_id][stage] = reached_month
+    table = StageReach._meta.db_table
+    marks = ", ".join(["%s"] * len(lead_ids))
+    with connection.cursor() as cursor:
+        # Plain rows: the ORM's per-row conversion would cost more than the query.
+        cursor.execute(
+            f"SELECT lead_id, stage, month FROM {table} WHERE lead_id IN ({marks})",  # noqa: S608
+            lead_ids,
+        )
+        for lead_id, stage, reached_month in cursor.fetchall():
+            months_reached[lead_id][stage] = (
+                dt.date.fromisoformat(reached_month)
+                if isinstance(reached_month, str)
+                else reached_month
+            )
     month = month_of(at)
     counts = FunnelCounts()
     rows: list[tuple[int, str, dt.datetime, dt.date]] = []

@@ -203,20 +203,20 @@ def change_stages_in_bulk(
     """
     target = Stage(to_stage)
     _check_time(at)
+    movable_from = [stage for stage, targets in ALLOWED_MOVES.items() if target in targets]
     moved: list[int] = []
     lead_ids = sorted(reasons)
     for start in range(0, len(lead_ids), BULK_CHUNK):
-        chunk = lead_ids[start : start + BULK_CHUNK]
-        current = (
+        # The lifecycle's checks as a filter: leads the move is not allowed for stay put.
+        movable = list(
             Lead.objects.select_for_update()
-            .filter(pk__in=chunk)
-            .values_list("pk", "stage", "stage_changed_at")
+            .filter(
+                pk__in=lead_ids[start : start + BULK_CHUNK],
+                stage__in=movable_from,
+                stage_changed_at__lte=at,
+            )
+            .values_list("pk", "stage")
         )
-        movable = [
-            (pk, stage)
-            for pk, stage, changed_at in current
-            if stage != target and is_allowed(stage, target) and changed_at <= at
-        ]
         if not movable:
             continue
         _append_in_bulk(

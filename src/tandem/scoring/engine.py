@@ -322,8 +322,10 @@ class Scorer:
         owner = np.repeat(np.arange(batch.size), np.diff(batch.offsets))
         # An event dated ahead of `now` (a client clock running fast) counts as happening now.
         decay = self._decay(np.maximum(now - batch.at, 0).astype(np.float64))
-        for column in range(rules):
-            weights = table[renumbered, column] * decay
+        weights = np.empty(len(decay), dtype=np.float64)
+        for column, points in enumerate(np.ascontiguousarray(table.T)):
+            np.take(points, renumbered, out=weights)
+            np.multiply(weights, decay, out=weights)
             totals[:, column] = np.bincount(owner, weights=weights, minlength=batch.size)
         return self._capped(totals)
 

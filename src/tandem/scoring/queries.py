@@ -110,12 +110,15 @@ def _columns_sql(names: Sequence[str]) -> tuple[str, list[str]]:
 
 
 def _lead_rows(names: Sequence[str], lead_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
-    """(id, company id or 0, *fields) of each lead, in id order."""
+    """(id, company id or 0, packed events or empty, *fields) of each lead, in id order."""
     columns, params = _columns_sql(names)
     where, ids = _id_filter("lead.id", lead_ids)
+    no_events = "''::bytea" if connection.vendor == "postgresql" else "X''"
     return _select(
-        f"SELECT lead.id, COALESCE(lead.company_id, 0){columns} "  # noqa: S608
+        f"SELECT lead.id, COALESCE(lead.company_id, 0), "  # noqa: S608
+        f"COALESCE(activity.events, {no_events}){columns} "
         f"FROM {Lead._meta.db_table} lead "
+        f"LEFT JOIN {LeadActivity._meta.db_table} activity ON activity.lead_id = lead.id "
         f"{where} ORDER BY lead.id",
         [*params, *ids],
     )
@@ -131,16 +134,6 @@ def _company_rows(
         f"SELECT company.id{columns} FROM {Company._meta.db_table} company "  # noqa: S608
         f"{where} ORDER BY company.id",
         [*params, *ids],
-    )
-
-
-def _activity(lead_ids: Collection[int] | None) -> list[tuple[int, bytes]]:
-    """(lead id, packed events) of each lead with activity, in lead id order."""
-    where, ids = _id_filter("lead_id", lead_ids)
-    return _select(
-        f"SELECT lead_id, events FROM {LeadActivity._meta.db_table} {where} "  # noqa: S608
-        "ORDER BY lead_id",
-        ids,
     )
 
 
@@ -183,23 +176,19 @@ def load_batch(*, fields: Collection[str], lead_ids: Collection[int] | None = No
     lead_names = sorted(name for name in fields if not name.startswith("company."))
     company_names = sorted(name for name in fields if name.startswith("company."))
     rows = _lead_rows(lead_names, lead_ids)
-    columns = _transpose(rows, len(lead_names) + 2)
+    columns = _transpose(rows, len(lead_names) + 3)
     ids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
     companies = _company_fields(
         company_names, np.fromiter(columns[1], dtype=np.int64, count=len(rows))
     )
-    owners, blobs = _transpose(_activity(lead_ids), 2)
-    # Activity rows come in lead id order too, so joining them gives each lead's events in turn.
-    counts = np.zeros(len(ids), dtype=np.int64)
-    if owners:
-        sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
-        counts[np.searchsorted(ids, np.fromiter(owners, dtype=np.int64))] = sizes // PAIR.itemsize
+    blobs = columns[2]
+    counts = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // PAIR.itemsize
     pairs = np.frombuffer(b"".join(blobs), dtype=PAIR)
     kind_ids = pairs["kind"].astype(np.int64)
     batch = Batch(
         lead_ids=ids,
         fields={
-            **{name: columns[index] for index, name in enumerate(lead_names, start=2)},
+            **{name: columns[index] for index, name in enumerate(lead_names, start=3)},
             **{name: column.values() for name, column in companies.items()},
         },
         offsets=np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(counts)]),

@@ -203,20 +203,22 @@ def change_stages_in_bulk(
     """
     target = Stage(to_stage)
     _check_time(at)
-    movable_from = [stage for stage, targets in ALLOWED_MOVES.items() if target in targets]
+    movable_from = {stage for stage, targets in ALLOWED_MOVES.items() if target in targets}
     moved: list[int] = []
     lead_ids = sorted(reasons)
     for start in range(0, len(lead_ids), BULK_CHUNK):
-        # The lifecycle's checks as a filter: leads the move is not allowed for stay put.
-        movable = list(
+        current = (
             Lead.objects.select_for_update()
-            .filter(
-                pk__in=lead_ids[start : start + BULK_CHUNK],
-                stage__in=movable_from,
-                stage_changed_at__lte=at,
-            )
-            .values_list("pk", "stage")
+            .filter(pk__in=lead_ids[start : start + BULK_CHUNK])
+            .values_list("pk", "stage", "stage_changed_at")
         )
+        # The lifecycle's checks as a filter: leads the move is not allowed for stay put. (In
+        # Python: filtering on the stage in SQL would lead the planner to scan the stage index.)
+        movable = [
+            (pk, stage)
+            for pk, stage, changed_at in current
+            if stage in movable_from and changed_at <= at
+        ]
         if not movable:
             continue
         _append_in_bulk(

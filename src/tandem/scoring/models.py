@@ -1,6 +1,7 @@
 from django.db import models
 
 from tandem.agreement.rules import Grade
+from tandem.core.models import RowidOneToOneField
 
 
 class EventKind(models.Model):
@@ -28,7 +29,7 @@ class LeadActivity(models.Model):
     instead of ten million events.
     """
 
-    lead = models.OneToOneField(
+    lead = RowidOneToOneField(
         "leads.Lead", primary_key=True, on_delete=models.CASCADE, related_name="+"
     )
     # Packed little-endian (seconds since the epoch: int64, kind id: uint32), oldest first.
@@ -45,7 +46,7 @@ class LeadScore(models.Model):
     # Scores are derived rows, replaced wholesale by each rescoring: the database does not check
     # their references row by row (that would cost a third of writing a million scores); the
     # ORM still deletes a lead's score with the lead.
-    lead = models.OneToOneField(
+    lead = RowidOneToOneField(
         "leads.Lead",
         primary_key=True,
         on_delete=models.CASCADE,

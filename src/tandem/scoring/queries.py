@@ -85,6 +85,8 @@ def _column_sql(field: str) -> tuple[str, list[str]]:
 def _id_filter(column: str, lead_ids: Collection[int] | None) -> tuple[str, list[int]]:
     if lead_ids is None:
         return "", []
+    if not lead_ids:
+        return "WHERE 1 = 0", []
     return f"WHERE {column} IN ({', '.join(['%s'] * len(lead_ids))})", list(lead_ids)
 
 

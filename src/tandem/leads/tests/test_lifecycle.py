@@ -5,8 +5,9 @@ import pytest
 from tandem.core.errors import Conflict, DomainError
 from tandem.core.testing import Personas, make_lead
 from tandem.leads import lifecycle
+from tandem.leads.funnel import rebuild_funnel
 from tandem.leads.lifecycle import FORBIDDEN_MOVE
-from tandem.leads.models import LEDGER_IS_APPEND_ONLY, Lead, Stage, StageChange
+from tandem.leads.models import LEDGER_IS_APPEND_ONLY, FunnelMonth, Lead, Stage, StageChange
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +176,50 @@ def test_ledger_rows_cannot_be_changed_with_sql(personas: Personas) -> None:
         cursor.execute("UPDATE leads_stagechange SET reason = 'rewritten'")
 
     assert StageChange.objects.get(lead=lead).reason == ""
+
+
+def test_a_bulk_move_moves_only_the_leads_the_lifecycle_allows() -> None:
+    inquiry = make_lead(stage=Stage.INQUIRY, at=JAN, email="i@example.com")
+    recycled = make_lead(stage=Stage.LEAD, at=JAN, email="r@example.com")
+    lifecycle.change_stage(lead=recycled, to_stage=Stage.RECYCLED, by=None, at=JAN)
+    accepted = make_lead(stage=Stage.SAL, at=JAN, email="s@example.com")
+    already = make_lead(stage=Stage.MQL, at=JAN, email="m@example.com")
+    leads = (inquiry, recycled, accepted, already)
+
+    moved = lifecycle.change_stages_in_bulk(
+        reasons={lead.pk: f"rule for {lead.email}" for lead in leads},
+        to_stage=Stage.MQL,
+        at=FEB,
+        actor_label="scoring",
+    )
+
+    assert sorted(moved) == sorted([inquiry.pk, recycled.pk])
+    stages = dict(Lead.objects.values_list("pk", "stage"))
+    assert [stages[lead.pk] for lead in leads] == [Stage.MQL, Stage.MQL, Stage.SAL, Stage.MQL]
+    row = StageChange.objects.get(lead=inquiry, to_stage=Stage.MQL)
+    assert (row.from_stage, row.at, row.actor_label, row.reason) == (
+        Stage.INQUIRY, FEB, "scoring", "rule for i@example.com"
+    )  # fmt: skip
+
+
+def test_a_bulk_move_keeps_the_funnel_rollup_equal_to_a_rebuild() -> None:
+    for n in range(3):
+        make_lead(stage=Stage.LEAD, at=JAN, email=f"l{n}@example.com")
+    lifecycle.change_stages_in_bulk(
+        reasons=dict.fromkeys(Lead.objects.values_list("pk", flat=True), ""),
+        to_stage=Stage.MQL,
+        at=FEB,
+        actor_label="scoring",
+    )
+    live = sorted(FunnelMonth.objects.values_list("stage", "month", "reached", "advanced"))
+    rebuild_funnel()
+    assert sorted(FunnelMonth.objects.values_list("stage", "month", "reached", "advanced")) == live
+
+
+def test_a_bulk_move_leaves_a_lead_whose_last_change_is_later() -> None:
+    lead = make_lead(stage=Stage.LEAD, at=FEB, email="late@example.com")
+    moved = lifecycle.change_stages_in_bulk(
+        reasons={lead.pk: ""}, to_stage=Stage.MQL, at=JAN, actor_label="scoring"
+    )
+    assert moved == []
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.LEAD

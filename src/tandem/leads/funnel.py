@@ -12,6 +12,7 @@ a time) and `rebuild_funnel` (the whole ledger at once), so the two cannot drift
 """
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -201,7 +202,7 @@ def _insert_reaches(rows: list[tuple[int, str, dt.datetime, dt.date]]) -> int:
         return 0
     table = StageReach._meta.db_table
     sql = f"INSERT INTO {table} (lead_id, stage, at, month) VALUES (%s, %s, %s, %s)"  # noqa: S608
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = functools.lru_cache(maxsize=1024)(connection.ops.adapt_datetimefield_value)
     with connection.cursor() as cursor:
         cursor.executemany(
             sql, [(lead, stage, adapt(at), month) for lead, stage, at, month in rows]

@@ -52,6 +52,10 @@ DATED_BEFORE_LAST_CHANGE = (
 DATED_IN_FUTURE = "A stage change cannot be dated in the future ({at})."
 
 
+def stages_that_may_move_to(stage: str) -> frozenset[Stage]:
+    return frozenset(origin for origin, targets in ALLOWED_MOVES.items() if stage in targets)
+
+
 def is_allowed(from_stage: str, to_stage: str) -> bool:
     return Stage(to_stage) in ALLOWED_MOVES[Stage(from_stage)]
 
@@ -204,7 +208,7 @@ def change_stages_in_bulk(
     """
     target = Stage(to_stage)
     _check_time(at)
-    movable_from = {stage for stage, targets in ALLOWED_MOVES.items() if target in targets}
+    movable_from = stages_that_may_move_to(target)
     moved: list[int] = []
     lead_ids = sorted(reasons)
     for start in range(0, len(lead_ids), BULK_CHUNK):
@@ -261,36 +265,24 @@ def _append_in_bulk(
 ) -> None:
     ids = [pk for pk, _ in movable]
     month = month_of(at)
-    recorded = now()
     adapt = connection.ops.adapt_datetimefield_value
+    stamp, recorded = adapt(at), adapt(now())
     table = StageChange._meta.db_table
     sql = (
         f"INSERT INTO {table} (lead_id, from_stage, to_stage, at, month, actor_id, "  # noqa: S608
         "actor_label, reason, agreement_version_id, recorded_at) "
         "VALUES (%s, %s, %s, %s, %s, NULL, %s, %s, %s, %s)"
     )
+    rows = [
+        (pk, stage, to_stage.value, stamp, month, actor_label, reasons[pk], agreement_version_id,
+         recorded)
+        for pk, stage in movable
+    ]  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [
-                (
-                    pk,
-                    stage,
-                    to_stage.value,
-                    adapt(at),
-                    month,
-                    actor_label,
-                    reasons[pk],
-                    agreement_version_id,
-                    adapt(recorded),
-                )
-                for pk, stage in movable
-            ],
-        )
-    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
         cursor.execute(
             f"UPDATE {Lead._meta.db_table} SET stage = %s, stage_changed_at = %s, "  # noqa: S608
             f"updated_at = %s WHERE id IN ({', '.join(['%s'] * len(ids))})",
-            [to_stage.value, adapt(at), adapt(recorded), *ids],
+            [to_stage.value, stamp, recorded, *ids],
         )
     funnel.record_reaches_in_bulk(lead_ids=ids, to_stage=to_stage, at=at)

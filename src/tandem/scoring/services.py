@@ -31,7 +31,7 @@ from tandem.scoring.models import LeadScore
 from tandem.scoring.queries import (
     LoadedBatch,
     active_scorer,
-    leads_at_stage,
+    leads_at_stages,
     load_batch,
     scorer_of,
 )
@@ -128,18 +128,27 @@ def _write_scores(
 
 
 def _move_to_mql(
-    loaded: LoadedBatch, evaluation: Evaluation, version: _Version, at: dt.datetime
+    loaded: LoadedBatch,
+    evaluation: Evaluation,
+    version: _Version,
+    at: dt.datetime,
+    lead_ids_filter: Collection[int] | None,
 ) -> int:
     """Move the leads meeting the MQL rule to MQL, where the lifecycle allows (it skips leads
     already at MQL or past it)."""
     lead_ids = loaded.batch.lead_ids
+    # Only leads at a stage that may move to MQL are candidates: a cheap read of the stage
+    # index spares locking and checking the others one by one.
+    candidates = evaluation.meets_mql & np.isin(
+        lead_ids, leads_at_stages(lifecycle.stages_that_may_move_to(Stage.MQL), lead_ids_filter)
+    )
     reasons = {
         int(lead_ids[position]): MQL_REASON.format(
             number=version.number,
             grade=evaluation.grade_of(position),
             score=int(evaluation.scores[position]),
         )
-        for position in np.flatnonzero(evaluation.meets_mql).tolist()
+        for position in np.flatnonzero(candidates).tolist()
     }
     if not reasons:
         return 0
@@ -162,8 +171,8 @@ def _score(version: _Version, scorer: Scorer, lead_ids: Collection[int] | None) 
     )
     _write_scores(loaded, evaluation, lead_ids, version, moment)
     meeting = loaded.batch.lead_ids[evaluation.meets_mql]
-    no_longer_qualifying = np.setdiff1d(leads_at_stage(Stage.MQL, lead_ids), meeting)
-    moved = _move_to_mql(loaded, evaluation, version, moment)
+    no_longer_qualifying = np.setdiff1d(leads_at_stages({Stage.MQL}, lead_ids), meeting)
+    moved = _move_to_mql(loaded, evaluation, version, moment, lead_ids)
     return RescoreSummary(
         leads_scored=loaded.batch.size,
         meets_mql=len(meeting),

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.db import connection
 from django.db.models import Sum
 
 from tandem.agreement.models import AgreementVersion
@@ -64,30 +65,36 @@ class WhatIf:
     events_replayed: int
 
 
+def _lead_ids_where(sql: str, params: list[Any]) -> Int64s:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
+
+
 def _reached(lead_ids: Int64s, stage: Stage) -> Bools:
     """Which of `lead_ids` (sorted) ever reached `stage`, by the funnel's reaches."""
-    reached = np.fromiter(
-        StageReach.objects.filter(stage=stage)
-        .values_list("lead_id", flat=True)
-        .iterator(chunk_size=CHUNK),
-        dtype=np.int64,
+    reached = _lead_ids_where(
+        f"SELECT lead_id FROM {StageReach._meta.db_table} WHERE stage = %s",  # noqa: S608
+        [stage.value],
     )
     return np.isin(lead_ids, reached)
 
 
 def _revenue(lead_ids: Int64s) -> Floats:
     """Won deal amounts per lead, at the positions of `lead_ids` (sorted)."""
-    revenue = np.zeros(len(lead_ids), dtype=np.float64)
-    won = (
+    won = list(
         Deal.objects.filter(stage=DealStage.WON)
         .values_list("lead_id")
         .annotate(total=Sum("amount"))
         .values_list("lead_id", "total")
     )
-    for lead_id, total in won.iterator(chunk_size=CHUNK):
-        position = int(np.searchsorted(lead_ids, lead_id))
-        if position < len(lead_ids) and lead_ids[position] == lead_id:
-            revenue[position] += float(total)
+    revenue = np.zeros(len(lead_ids), dtype=np.float64)
+    if won:
+        owners = np.fromiter((lead_id for lead_id, _ in won), dtype=np.int64, count=len(won))
+        totals = np.fromiter((float(total) for _, total in won), dtype=np.float64, count=len(won))
+        positions = np.minimum(np.searchsorted(lead_ids, owners), max(len(lead_ids) - 1, 0))
+        known = lead_ids[positions] == owners if len(lead_ids) else np.zeros(0, dtype=np.bool_)
+        np.add.at(revenue, positions[known], totals[known])
     return revenue
 
 

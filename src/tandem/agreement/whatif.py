@@ -23,7 +23,7 @@ from tandem.core.time import (
 from tandem.leads.models import Deal, DealStage, Stage, StageReach
 from tandem.scoring.activity import seconds_of
 from tandem.scoring.engine import Bools, Floats, Int64s, Scorer
-from tandem.scoring.queries import CHUNK, SEGMENT, active_version, load_batch
+from tandem.scoring.queries import SEGMENT, active_version, load_batch
 
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 36

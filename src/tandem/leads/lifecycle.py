@@ -190,7 +190,9 @@ def change_stage(
 BULK_CHUNK = 5_000
 
 
-@transaction.atomic
+# No savepoint: a failure fails the caller's whole transaction, and live scoring calls this
+# once per event, where each savepoint is a round trip to PostgreSQL.
+@transaction.atomic(savepoint=False)
 def change_stages_in_bulk(
     *,
     reasons: Mapping[int, str],

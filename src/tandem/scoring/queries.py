@@ -202,10 +202,8 @@ def load_batch(*, fields: Collection[str], lead_ids: Collection[int] | None = No
     return LoadedBatch(batch=batch, kinds=kinds_by_id(wanted))
 
 
-def leads_at_stages(stages: Collection[str], lead_ids: Collection[int] | None = None) -> Int64s:
+def leads_at_stages(stages: Collection[str]) -> Int64s:
     leads = Lead.objects.filter(stage__in=stages)
-    if lead_ids is not None:
-        leads = leads.filter(id__in=lead_ids)
     return np.fromiter(leads.values_list("id", flat=True), dtype=np.int64)
 
 

@@ -108,10 +108,7 @@ def _write_scores(
     with connection.cursor() as cursor:
         if lead_ids is None:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-        else:
-            marks = ", ".join(["%s"] * len(lead_ids))
-            cursor.execute(f"DELETE FROM {table} WHERE lead_id IN ({marks})", list(lead_ids))  # noqa: S608
-        if connection.vendor == "postgresql" and len(ids) > 1000:
+        if lead_ids is None and connection.vendor == "postgresql":
             # COPY is an order of magnitude faster than INSERT for a million rows.
             with cursor.cursor.copy(f"COPY {table} ({SCORE_COLUMNS}) FROM STDIN") as copy:
                 for row in zip(ids, *columns, repeat(version.id), repeat(scored_at)):
@@ -121,6 +118,11 @@ def _write_scores(
             f"INSERT INTO {table} ({SCORE_COLUMNS}) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
         )
+        if lead_ids is not None:
+            # A few leads: replace their rows in place, in the same statement.
+            sql += " ON CONFLICT (lead_id) DO UPDATE SET " + ", ".join(
+                f"{column} = excluded.{column}" for column in SCORE_COLUMNS.split(", ")[1:]
+            )
         stamp = connection.ops.adapt_datetimefield_value(scored_at)
         rows = zip(ids, *columns, repeat(version.id), repeat(stamp))
         while chunk := list(islice(rows, WRITE_CHUNK)):
@@ -137,11 +139,13 @@ def _move_to_mql(
     """Move the leads meeting the MQL rule to MQL, where the lifecycle allows (it skips leads
     already at MQL or past it)."""
     lead_ids = loaded.batch.lead_ids
-    # Only leads at a stage that may move to MQL are candidates: a cheap read of the stage
-    # index spares locking and checking the others one by one.
-    candidates = evaluation.meets_mql & np.isin(
-        lead_ids, leads_at_stages(lifecycle.stages_that_may_move_to(Stage.MQL), lead_ids_filter)
-    )
+    candidates = evaluation.meets_mql
+    if lead_ids_filter is None and candidates.any():
+        # Rescoring everyone: only leads at a stage that may move to MQL are candidates, and a
+        # read of the stage index spares locking and checking the others one by one.
+        candidates = candidates & np.isin(
+            lead_ids, leads_at_stages(lifecycle.stages_that_may_move_to(Stage.MQL))
+        )
     reasons = {
         int(lead_ids[position]): MQL_REASON.format(
             number=version.number,
@@ -171,7 +175,10 @@ def _score(version: _Version, scorer: Scorer, lead_ids: Collection[int] | None) 
     )
     _write_scores(loaded, evaluation, lead_ids, version, moment)
     meeting = loaded.batch.lead_ids[evaluation.meets_mql]
-    no_longer_qualifying = np.setdiff1d(leads_at_stages({Stage.MQL}, lead_ids), meeting)
+    # Counted when everyone is rescored, for the activation summary.
+    no_longer_qualifying = (
+        np.setdiff1d(leads_at_stages({Stage.MQL}), meeting) if lead_ids is None else ()
+    )
     moved = _move_to_mql(loaded, evaluation, version, moment, lead_ids)
     return RescoreSummary(
         leads_scored=loaded.batch.size,
@@ -191,7 +198,7 @@ def rescore_all(*, version: AgreementVersion) -> RescoreSummary:
     return _score(_Version(id=version.pk, number=version.number), scorer_of(version), None)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def score_leads(*, lead_ids: Collection[int]) -> RescoreSummary | None:
     """Score the given leads under the active version, as after an edit; None when no version
     is active. Must run inside the transaction of the edit."""
@@ -202,7 +209,7 @@ def score_leads(*, lead_ids: Collection[int]) -> RescoreSummary | None:
     return _score(_Version(id=version_id, number=number), scorer, lead_ids)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def score_lead_events(*, lead: Lead, events: Sequence[Event]) -> RescoreSummary | None:
     """Add newly recorded `events` to the lead's activity and score the lead.
 

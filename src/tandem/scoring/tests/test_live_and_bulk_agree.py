@@ -64,17 +64,27 @@ def _create_leads(leads: list[dict[str, Any]], companies: list[dict[str, Any]]) 
     return created
 
 
-@settings(
+def _record(history: list[tuple[int, dict[str, Any]]], leads: list[Lead]) -> None:
+    for index, event in history:
+        lead_services.record_event(lead=leads[index % len(leads)], **event)
+
+
+# Random agreements, three companies, a few leads and their events, in the database.
+random_examples = settings(
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
+random_histories = given(
     terms=strategies.terms,
     companies=st.lists(strategies.company, min_size=3, max_size=3),
     leads=st.lists(strategies.lead, min_size=1, max_size=4),
     history=strategies.history,
 )
+
+
+@random_examples
+@random_histories
 def test_live_and_bulk_scoring_agree(
     terms: dict[str, Any],
     companies: list[dict[str, Any]],
@@ -84,9 +94,7 @@ def test_live_and_bulk_scoring_agree(
     try:
         with time_machine.travel(strategies.NOW, tick=False), transaction.atomic():
             version = _activate(terms)
-            created = _create_leads(leads, companies)
-            for index, event in history:
-                lead_services.record_event(lead=created[index % len(created)], **event)
+            _record(history, _create_leads(leads, companies))
             live = _stored_scores()
             live_stages = dict(Lead.objects.values_list("id", "stage"))
 
@@ -113,17 +121,8 @@ def _alone(batch: Batch, position: int) -> Batch:
     )
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    terms=strategies.terms,
-    companies=st.lists(strategies.company, min_size=3, max_size=3),
-    leads=st.lists(strategies.lead, min_size=1, max_size=5),
-    history=strategies.history,
-)
+@random_examples
+@random_histories
 def test_the_engine_answers_a_lead_alone_as_it_does_among_many(
     terms: dict[str, Any],
     companies: list[dict[str, Any]],
@@ -132,9 +131,7 @@ def test_the_engine_answers_a_lead_alone_as_it_does_among_many(
 ) -> None:
     try:
         with transaction.atomic():
-            created = _create_leads(leads, companies)
-            for index, event in history:
-                lead_services.record_event(lead=created[index % len(created)], **event)
+            _record(history, _create_leads(leads, companies))
             version = _activate(terms)
             scorer = Scorer(version.terms)
             loaded = load_batch(fields=scorer.fit_fields)

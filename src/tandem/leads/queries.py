@@ -200,7 +200,11 @@ def lead_list(actor: User, criteria: LeadFilter) -> QuerySet[Lead]:
 
 def stage_history(lead: Lead) -> QuerySet[StageChange]:
     """The lead's ledger, oldest first."""
-    return StageChange.objects.filter(lead=lead).select_related("actor").order_by("at", "id")
+    return (
+        StageChange.objects.filter(lead=lead)
+        .select_related("actor", "agreement_version")
+        .order_by("at", "id")
+    )
 
 
 def lead_deals(lead: Lead) -> QuerySet[Deal]:

@@ -267,6 +267,15 @@ class StageChangeOut(Schema):
     actor: str | None = Field(description="Username of who made the change; null for the system.")
     actor_label: str = Field(description="Which part of the system made it, when no person did.")
     reason: str = Field(description="Why, as the actor said.")
+    agreement_version: int | None = Field(
+        description="The number of the lead agreement version whose rule made the change "
+        "(e.g. a move to MQL by score); null when no rule made it."
+    )
+
+    @staticmethod
+    def resolve_agreement_version(change: StageChange) -> int | None:
+        version = change.agreement_version
+        return version.number if version is not None else None
 
     @staticmethod
     def resolve_from_stage(change: StageChange) -> str | None:

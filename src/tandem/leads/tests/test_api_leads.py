@@ -558,6 +558,7 @@ def test_a_move_returns_the_lead_and_the_new_ledger_row(api_as: ApiAs, personas:
         "actor": "sales_rep",
         "actor_label": "",
         "reason": "Called back",
+        "agreement_version": None,
     }
     assert (body["lead"]["id"], body["lead"]["stage"]) == (lead.pk, "sal")
     assert body["lead"]["allowed_moves"] == [
@@ -637,6 +638,7 @@ def test_the_history_lists_the_ledger_oldest_first(api_as: ApiAs, personas: Pers
             "actor": None,
             "actor_label": "system",
             "reason": "",
+            "agreement_version": None,
         },
         {
             "id": rows[1].pk,
@@ -646,6 +648,7 @@ def test_the_history_lists_the_ledger_oldest_first(api_as: ApiAs, personas: Pers
             "actor": "marketer",
             "actor_label": "",
             "reason": "Scored 80",
+            "agreement_version": None,
         },
     ]
 

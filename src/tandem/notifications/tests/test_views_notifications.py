@@ -131,7 +131,7 @@ def test_the_bell_counts_the_unread(client: Client, personas: Personas) -> None:
 
     page = client.get("/notifications/bell").content.decode()
 
-    assert '<span class="user-role" id="unread-count">3</span>' in page
+    assert '<span class="unread-count" id="unread-count">3</span>' in page
     assert 'aria-label="Notifications: 3 unread"' in page
     # The fragment refreshes itself but does not load itself again, which would loop.
     assert 'hx-trigger="every 60s, notifications-changed from:body"' in page

@@ -223,3 +223,14 @@ def test_the_lead_page_flags_an_mql_that_no_longer_meets_the_rule(personas: Pers
     client.login(username=personas.marketer.username, password=PASSWORD)
     page = client.get(f"/leads/{lead.pk}/").content.decode()
     assert "does not meet the active rule" in page
+
+
+def test_the_history_api_names_the_version_behind_a_move(personas: Personas, api_as: Any) -> None:
+    _version()
+    lead = _decision_maker(owner=personas.sales_rep)
+    lead_services.record_event(lead=lead, occurred_at=NOW, **DEMO_REQUEST)
+    history = api_as("sales_rep").get(f"/api/v1/leads/{lead.pk}/history").json()
+    assert [(row["to_stage"], row["agreement_version"]) for row in history] == [
+        ("lead", None),
+        ("mql", 1),
+    ]

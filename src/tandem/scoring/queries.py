@@ -14,7 +14,7 @@ from tandem.agreement.models import AgreementVersion, VersionStatus
 from tandem.agreement.rules import Grade, MqlClause, Terms, parse_terms
 from tandem.leads.models import Company, Lead
 from tandem.scoring.activity import PAIR
-from tandem.scoring.engine import Batch, Column, Factorized, Int64s, KindFacts, Scorer
+from tandem.scoring.engine import Batch, Factorized, Int64s, KindFacts, Scorer
 from tandem.scoring.models import EventKind, LeadActivity, LeadScore
 
 # What-ifs read the segment with the rules' fields, to count MQLs per segment.
@@ -56,9 +56,6 @@ def active_scorer() -> tuple[int, int, Scorer] | None:
 class LoadedBatch:
     batch: Batch
     kinds: dict[int, KindFacts]
-
-    def column(self, field: str) -> Column:
-        return self.batch.fields[field]
 
 
 def _column_sql(field: str) -> tuple[str, list[str]]:

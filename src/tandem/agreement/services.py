@@ -319,8 +319,13 @@ def _activate(version: AgreementVersion) -> AgreementVersion | None:
     Must run inside the transaction that holds the version's lock.
     """
     moment = now()
-    previous = (
-        AgreementVersion.objects.select_for_update().filter(status=VersionStatus.ACTIVE).first()
+    # Every version row is locked, not only the active one: two proposals completing at once
+    # then activate one after the other, and the second supersedes the first. (Locking only
+    # "the active version" would let both see the same one, or none, and collide.)
+    locked = AgreementVersion.objects.select_for_update().order_by("pk")
+    previous = next(
+        (row for row in locked if row.status == VersionStatus.ACTIVE and row.pk != version.pk),
+        None,
     )
     # The previous version steps down first: one version at a time may be active.
     if previous is not None:

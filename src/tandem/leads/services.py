@@ -178,8 +178,9 @@ def create_lead(
 
 def _score_fit(lead: Lead) -> None:
     """Grade the lead under the active agreement; it may meet the MQL rule at once."""
-    scoring_services.score_leads(lead_ids=[lead.pk])
-    lead.refresh_from_db(fields=["stage", "stage_changed_at"])
+    summary = scoring_services.score_leads(lead_ids=[lead.pk])
+    if summary is not None and summary.moved_to_mql:
+        lead.refresh_from_db(fields=["stage", "stage_changed_at"])
 
 
 @transaction.atomic

@@ -151,6 +151,10 @@ SECURE_PROXY_SSL_HEADER = (
 API_PAGE_SIZE_DEFAULT = 50
 API_PAGE_SIZE_MAX = 200
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", default=2_621_440, minimum=1024)
+# How long `tandem serve` lets one request run before the worker is restarted. Signing the
+# agreement version that activates it rescores every lead in that request: seconds at a
+# million leads, more than gunicorn's own 30 s default allows on a busy machine.
+REQUEST_TIMEOUT_SECONDS = env_int("REQUEST_TIMEOUT", default=120, minimum=5)
 
 LOGGING = {
     "version": 1,

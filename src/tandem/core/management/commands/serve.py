@@ -8,6 +8,7 @@ is needed in front of it on one machine.
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from gunicorn.app.base import BaseApplication
@@ -55,6 +56,7 @@ def serve(*, host: str, port: int, workers: int) -> None:
             "accesslog": "-",
             "errorlog": "-",
             "proc_name": "tandem",
+            "timeout": settings.REQUEST_TIMEOUT_SECONDS,
             # No control socket in the home directory: a second server would fight over it.
             "control_socket_disable": True,
         }

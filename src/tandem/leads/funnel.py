@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from tandem.core.sql import in_list
 from tandem.core.time import month_of
 from tandem.leads.models import FunnelMonth, Stage, StageChange, StageReach
 
@@ -126,13 +127,10 @@ def record_reaches_in_bulk(*, lead_ids: list[int], to_stage: str, at: dt.datetim
     """
     months_reached: dict[int, dict[str, dt.date]] = {lead_id: {} for lead_id in lead_ids}
     table = StageReach._meta.db_table
-    marks = ", ".join(["%s"] * len(lead_ids))
+    matches, params = in_list("lead_id", lead_ids)
     with connection.cursor() as cursor:
         # Plain rows: the ORM's per-row conversion would cost more than the query.
-        cursor.execute(
-            f"SELECT lead_id, stage, month FROM {table} WHERE lead_id IN ({marks})",  # noqa: S608
-            lead_ids,
-        )
+        cursor.execute(f"SELECT lead_id, stage, month FROM {table} WHERE {matches}", params)  # noqa: S608
         for lead_id, stage, reached_month in cursor.fetchall():
             months_reached[lead_id][stage] = (
                 dt.date.fromisoformat(reached_month)

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 
 from tandem.core.errors import Conflict, DomainError
+from tandem.core.sql import in_list
 from tandem.core.time import month_of, now
 from tandem.leads import funnel
 from tandem.leads.models import Lead, Stage, StageChange
@@ -242,11 +243,12 @@ def _locked_stages(lead_ids: list[int]) -> list[tuple[int, str, dt.datetime]]:
     the ORM would cost more than the moves.
     """
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    matches, params = in_list("id", lead_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, stage, stage_changed_at FROM {Lead._meta.db_table} "  # noqa: S608
-            f"WHERE id IN ({', '.join(['%s'] * len(lead_ids))}){lock}",
-            lead_ids,
+            f"WHERE {matches}{lock}",
+            params,
         )
         rows: list[tuple[int, str, Any]] = cursor.fetchall()
     if connection.vendor != "sqlite":
@@ -282,9 +284,10 @@ def _append_in_bulk(
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+        matches, params = in_list("id", ids)
         cursor.execute(
             f"UPDATE {Lead._meta.db_table} SET stage = %s, stage_changed_at = %s, "  # noqa: S608
-            f"updated_at = %s WHERE id IN ({', '.join(['%s'] * len(ids))})",
-            [to_stage.value, stamp, recorded, *ids],
+            f"updated_at = %s WHERE {matches}",
+            [to_stage.value, stamp, recorded, *params],
         )
     funnel.record_reaches_in_bulk(lead_ids=ids, to_stage=to_stage, at=at)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from django.db import connection, transaction
 
 from tandem.core.progress import Progress, no_progress
+from tandem.core.sql import in_list
 from tandem.leads.models import Event
 from tandem.scoring.models import EventKind, LeadActivity
 
@@ -34,12 +35,11 @@ def fingerprint(type: str, name: str, properties: Mapping[str, Any]) -> str:
 def intern_kinds(kinds: Sequence[tuple[str, str, Mapping[str, Any]]]) -> list[int]:
     """The `EventKind` id of each (type, name, properties), creating the kinds not seen yet."""
     prints = [fingerprint(*kind) for kind in kinds]
-    distinct = sorted(set(prints))
+    matches, params = in_list("fingerprint", sorted(set(prints)))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT fingerprint, id FROM {EventKind._meta.db_table} "  # noqa: S608
-            f"WHERE fingerprint IN ({', '.join(['%s'] * len(distinct))})",
-            distinct,
+            f"SELECT fingerprint, id FROM {EventKind._meta.db_table} WHERE {matches}",  # noqa: S608
+            params,
         )
         known = dict(cursor.fetchall())
     missing = {

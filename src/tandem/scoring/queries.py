@@ -12,6 +12,7 @@ from django.db import connection
 
 from tandem.agreement.models import AgreementVersion, VersionStatus
 from tandem.agreement.rules import Grade, MqlClause, Terms, parse_terms
+from tandem.core.sql import in_list
 from tandem.leads.models import Company, Lead
 from tandem.scoring.activity import PAIR
 from tandem.scoring.engine import Batch, Factorized, Int64s, KindFacts, Scorer
@@ -82,9 +83,8 @@ def _column_sql(field: str) -> tuple[str, list[str]]:
 def _id_filter(column: str, lead_ids: Collection[int] | None) -> tuple[str, list[int]]:
     if lead_ids is None:
         return "", []
-    if not lead_ids:
-        return "WHERE 1 = 0", []
-    return f"WHERE {column} IN ({', '.join(['%s'] * len(lead_ids))})", list(lead_ids)
+    matches, params = in_list(column, lead_ids)
+    return f"WHERE {matches}", params
 
 
 def _transpose(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
@@ -201,11 +201,8 @@ def load_batch(*, fields: Collection[str], lead_ids: Collection[int] | None = No
 
 def leads_at_stages(stages: Collection[str]) -> Int64s:
     """Ids of the leads at any of `stages`, read from the stage index without building rows."""
-    rows = _select(
-        f"SELECT id FROM {Lead._meta.db_table} "  # noqa: S608
-        f"WHERE stage IN ({', '.join(['%s'] * len(stages))})",
-        sorted(stages),
-    )
+    matches, params = in_list("stage", sorted(stages))
+    rows = _select(f"SELECT id FROM {Lead._meta.db_table} WHERE {matches}", params)  # noqa: S608
     return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
 

@@ -70,3 +70,5 @@ MAY_SIGN_AGREEMENT = frozenset(
 )
 # Who hears about every proposal, signature and activation, besides the earlier signers.
 HEARS_OF_AGREEMENT_CHANGES = frozenset({Role.MARKETING_LEAD, Role.SALES_MANAGER})
+# Tracking sources and their write keys decide who may send events in: admins only.
+MANAGES_SOURCES = frozenset({Role.ADMIN})

@@ -51,3 +51,30 @@ class ApiToken(TimestampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Source(TimestampedModel):
+    """A place events come from (a website, an app, a server), with its tracking write key.
+
+    Tracking clients send the write key (Segment's name for it) with every call. Only its SHA-256
+    is stored; the key is shown once, when an admin creates the source.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    # The first characters, kept in clear so a person can tell keys apart.
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,4 +1,4 @@
-"""Reads about people: who an API token belongs to, and a user's role."""
+"""Reads about people: who an API token belongs to, which source a write key is, a user's role."""
 
 import datetime as dt
 
@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
 from tandem.core.roles import Role
 from tandem.core.time import now
-from tandem.people.models import ApiToken, Membership
+from tandem.people.models import ApiToken, Membership, Source
 from tandem.people.services import hash_token
 
 # Writing last_used_at on every call would turn each read into a write; once a minute is enough
@@ -27,6 +27,11 @@ def user_for_token(secret: str) -> User | None:
     if token.last_used_at is None or moment - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
     return token.user
+
+
+def source_for_write_key(key: str) -> Source | None:
+    """The active tracking source whose write key is `key`, or None."""
+    return Source.objects.filter(digest=hash_token(key), revoked_at__isnull=True).first()
 
 
 def membership_of(user: AbstractBaseUser | AnonymousUser) -> Membership | None:

@@ -129,7 +129,7 @@ def rebuild_activity(*, chunk_size: int = 200_000, progress: Progress = no_progr
     """
     LeadActivity.objects.all().delete()
     kind_ids: dict[tuple[str, str, str], int] = {}
-    total = written = 0
+    total = 0
     pending: list[tuple[int, int, str, str, Any]] = []
     expected = Event.objects.filter(lead__isnull=False).count()
     for rows in _event_rows(chunk_size):
@@ -138,19 +138,11 @@ def rebuild_activity(*, chunk_size: int = 200_000, progress: Progress = no_progr
         last_lead = pending[-1][0]
         ready = [row for row in pending if row[0] != last_lead]
         pending = [row for row in pending if row[0] == last_lead]
-        written += _write_activity(ready, kind_ids)
-        total += len(ready)
+        total += _write_activity(ready, kind_ids)
         progress("events", total, expected)
-    written += _write_activity(pending, kind_ids)
-    total += len(pending)
+    total += _write_activity(pending, kind_ids)
     progress("events", total, expected)
     return total
-
-
-def _properties(raw: Any) -> tuple[str, dict[str, Any]]:
-    if isinstance(raw, str):
-        return raw, json.loads(raw)
-    return json.dumps(raw, sort_keys=True), dict(raw or {})
 
 
 def _write_activity(
@@ -161,11 +153,12 @@ def _write_activity(
     unknown: dict[tuple[str, str, str], tuple[str, str, dict[str, Any]]] = {}
     keys = []
     for _, _, type, name, raw in rows:
-        text, properties = (raw, None) if isinstance(raw, str) else _properties(raw)
+        # Both databases hand JSON back as text here; its parse is needed only for a new kind.
+        text = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True)
         key = (type, name, text)
         keys.append(key)
         if key not in kind_ids and key not in unknown:
-            unknown[key] = (type, name, properties if properties is not None else json.loads(text))
+            unknown[key] = (type, name, json.loads(text))
     if unknown:
         kind_ids.update(zip(unknown, intern_kinds(list(unknown.values())), strict=True))
     leads = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))

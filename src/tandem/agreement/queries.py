@@ -92,6 +92,36 @@ def may_sign(actor: User, version: AgreementVersion) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class VersionActions:
+    """What a person may do to a version now, and what its page should warn about."""
+
+    may_edit: bool
+    may_propose: bool
+    may_withdraw: bool
+    may_sign: bool
+    # A draft or proposal: it can still be changed or signed, so its what-if is worth showing.
+    is_open: bool
+    # Drafted while another version was in force: signing it would drop that one's changes
+    # unless they were carried over, which only a comparison shows.
+    drafted_before_active: bool
+
+
+def version_actions(
+    actor: User, version: AgreementVersion, active: AgreementVersion | None
+) -> VersionActions:
+    drafter = may_draft(actor)
+    is_open = version.status in {VersionStatus.DRAFT, VersionStatus.PROPOSED}
+    return VersionActions(
+        may_edit=drafter and version.status == VersionStatus.DRAFT,
+        may_propose=drafter and version.status == VersionStatus.DRAFT,
+        may_withdraw=drafter and version.status == VersionStatus.PROPOSED,
+        may_sign=may_sign(actor, version),
+        is_open=is_open,
+        drafted_before_active=is_open and active is not None and version.based_on_id != active.pk,
+    )
+
+
 # Reading and comparing terms -------------------------------------------------------------
 
 

@@ -21,10 +21,10 @@ from tandem.agreement.queries import (
     compare_versions,
     describe_terms,
     may_draft,
-    may_sign,
     require_agreement_drafter,
     signature_of,
     signers_still_needed,
+    version_actions,
     version_list,
 )
 from tandem.agreement.rules import COMPANY_FIELDS, LEAD_FIELDS, Op, RejectionOutcome
@@ -95,8 +95,7 @@ def version_page(request: MemberRequest, number: int) -> HttpResponse:
     """One version: its terms, who signed and who must still, and what the viewer may do."""
     version = access_version(request.user, number)
     active = active_version()
-    drafter = may_draft(request.user)
-    is_open = version.status in {VersionStatus.DRAFT, VersionStatus.PROPOSED}
+    actions = version_actions(request.user, version, active)
     context = {
         "version": version,
         "sections": describe_terms(version.terms),
@@ -106,16 +105,12 @@ def version_page(request: MemberRequest, number: int) -> HttpResponse:
         "my_signature": signature_of(version, request.user),
         "rescored": wording.rescore_summary(version.activation_summary),
         "active": active,
-        # Drafted while another version was in force: signing it would drop that one's changes
-        # unless they were carried over, which only a comparison shows.
-        "drafted_before_active": is_open
-        and active is not None
-        and version.based_on_id != active.pk,
-        "may_edit": drafter and version.status == VersionStatus.DRAFT,
-        "may_propose": drafter and version.status == VersionStatus.DRAFT,
-        "may_withdraw": drafter and version.status == VersionStatus.PROPOSED,
-        "may_sign": may_sign(request.user, version),
-        "show_what_if": is_open,
+        "drafted_before_active": actions.drafted_before_active,
+        "may_edit": actions.may_edit,
+        "may_propose": actions.may_propose,
+        "may_withdraw": actions.may_withdraw,
+        "may_sign": actions.may_sign,
+        "show_what_if": actions.is_open,
         "months": WhatIfForm(request.GET).months_asked(),
         "max_months": MAX_MONTHS,
     }

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tandem.leads",
     "tandem.agreement",
     "tandem.scoring",
+    "tandem.tracking",
     "tandem.notifications",
     "tandem.reports",
 ]
@@ -68,7 +69,8 @@ MIDDLEWARE = [
     "tandem.core.middleware.ApiErrorShapeMiddleware",
 ]
 
-ROOT_URLCONF = "tandem.urls"
+# Only `tandem bench ingest` names another: its baseline server adds a bare insert endpoint.
+ROOT_URLCONF = env_str("TANDEM_URLCONF", "tandem.urls")
 WSGI_APPLICATION = "tandem.wsgi.application"
 
 TEMPLATES = [
@@ -127,6 +129,18 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# A shared cache makes rate limits hold across server processes and machines.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Tracking calls a second per source before the API answers 429 (0 turns the limit off).
+TRACKING_RATE_LIMIT = env_int("TRACKING_RATE_LIMIT", default=1000, minimum=0)
 
 # Without a mail server configured, each email is written as a file under var/mail/ to read.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

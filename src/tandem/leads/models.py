@@ -86,7 +86,9 @@ class Lead(TimestampedModel):
     utm_campaign = models.CharField(max_length=120, blank=True)
     utm_term = models.CharField(max_length=100, blank=True)
     utm_content = models.CharField(max_length=100, blank=True)
+    # The first page the lead landed on, and the latest one a campaign brought them to.
     landing_page = models.CharField(max_length=500, blank=True)
+    last_touch_landing_page = models.CharField(max_length=500, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -207,29 +209,60 @@ class EventType(models.TextChoices):
 
 
 class Event(models.Model):
-    """An activity of a lead, or of a visitor not yet identified (then only `anonymous_id`)."""
+    """An activity of a lead, or of a visitor not yet identified (then only `anonymous_id` or
+    `user_id`).
+
+    Events that came through the tracking API keep their source, the client's `messageId` and
+    all four of Segment's times: `original_timestamp` (the device's clock when the call was
+    made), `sent_at` (the device's clock when it was sent), `received_at` (the server's clock)
+    and `occurred_at`, the original time corrected for the device's clock skew.
+    """
 
     lead = models.ForeignKey(
         Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
     anonymous_id = models.CharField(max_length=100, blank=True)
+    user_id = models.CharField(max_length=100, blank=True)
     type = models.CharField(max_length=20, choices=EventType.choices)
     name = models.CharField(max_length=200, blank=True)
     properties = models.JSONField(default=dict, blank=True)
+    # What the person told about themselves (identify, form) or their company (group): kept
+    # apart from `properties`, which scoring rules test.
+    traits = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True)
     campaign = models.ForeignKey(
         "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    source = models.ForeignKey(
+        "people.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    message_id = models.CharField(max_length=100, blank=True)
     occurred_at = models.DateTimeField()
+    original_timestamp = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
+        constraints = [
+            # Tracking clients retry whole batches; each message is stored once.
+            models.UniqueConstraint(
+                fields=["source", "message_id"],
+                condition=~models.Q(message_id=""),
+                name="event_unique_message",
+            ),
+        ]
         indexes = [
             models.Index(fields=["lead", "-occurred_at"], name="event_lead_recent"),
             models.Index(
                 fields=["anonymous_id"],
                 condition=models.Q(lead__isnull=True),
                 name="event_unstitched",
+            ),
+            models.Index(
+                fields=["user_id"],
+                condition=models.Q(lead__isnull=True) & ~models.Q(user_id=""),
+                name="event_unstitched_user",
             ),
         ]
 
@@ -333,3 +366,67 @@ class FunnelMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.month:%Y-%m}: {self.reached} reached, {self.advanced} advanced"
+
+
+class IdentityKind(models.TextChoices):
+    ANONYMOUS = "anonymous", "Anonymous id"
+    USER = "user", "User id"
+
+
+class Identity(models.Model):
+    """An id a tracking client knows a person by, and the lead it belongs to.
+
+    An anonymous id names a browser or device; a user id names a person in the customer's own
+    systems. Events carrying either are attached to the lead (stitched) once it is known. An
+    alias between two ids neither of which has a lead yet is kept in `same_as_user_id` until
+    that user id is identified.
+    """
+
+    kind = models.CharField(max_length=20, choices=IdentityKind.choices)
+    value = models.CharField(max_length=100)
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="identities"
+    )
+    same_as_user_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_value"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["same_as_user_id"],
+                condition=models.Q(lead__isnull=True),
+                name="identity_pending_alias",
+            ),
+        ]
+        verbose_name_plural = "identities"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value} → {self.lead_id or '?'}"
+
+
+class ConsentPurpose(models.TextChoices):
+    MARKETING_EMAIL = "marketing_email", "Marketing email"
+
+
+class Consent(models.Model):
+    """A lead's answer to a consent question, with the exact wording they saw; append-only, the
+    latest row per lead and purpose is the answer in force."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=40, choices=ConsentPurpose.choices)
+    granted = models.BooleanField()
+    wording = models.TextField()
+    # Where it was given, e.g. "form:webinar-signup".
+    origin = models.CharField(max_length=200)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["lead", "purpose", "-at"], name="consent_latest")]
+
+    def __str__(self) -> str:
+        answer = "granted" if self.granted else "refused"
+        return f"{self.lead_id} {answer} {self.purpose} at {self.at:%Y-%m-%d}"

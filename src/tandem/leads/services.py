@@ -1,7 +1,9 @@
 """Writes for companies, leads, deals and events. Stage changes go through `leads.lifecycle`."""
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -314,3 +316,63 @@ def record_event(
     if lead is not None:
         scoring_services.score_lead_events(lead=lead, events=[event])
     return event
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A visit that says how a lead came: its UTM parameters, their campaign, the page."""
+
+    at: dt.datetime
+    utm: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    campaign_id: int | None = None
+    landing_page: str = ""
+
+
+TOUCH_FIELDS = (
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "first_touch_campaign_id",
+    "last_touch_campaign_id",
+    "landing_page",
+    "last_touch_landing_page",
+)
+
+
+def _touched(lead: Lead, touches: Sequence[Touch]) -> bool:
+    """Apply `touches` (oldest first) to the lead's first and last touch; True if it changed."""
+    before = [getattr(lead, name) for name in TOUCH_FIELDS]
+    campaign_touches = [touch for touch in touches if touch.utm or touch.campaign_id]
+    has_first_touch = lead.first_touch_campaign_id is not None or any(
+        getattr(lead, name) for name in ("utm_source", "utm_medium", "utm_campaign")
+    )
+    if campaign_touches and not has_first_touch:
+        first = campaign_touches[0]
+        for name, value in first.utm.items():
+            setattr(lead, name, value)
+        lead.first_touch_campaign_id = first.campaign_id
+        if first.landing_page and not lead.landing_page:
+            lead.landing_page = first.landing_page[:500]
+    if not lead.landing_page:
+        lead.landing_page = next((t.landing_page for t in touches if t.landing_page), "")[:500]
+    if campaign_touches:
+        last = campaign_touches[-1]
+        if last.campaign_id is not None:
+            lead.last_touch_campaign_id = last.campaign_id
+        if last.landing_page:
+            lead.last_touch_landing_page = last.landing_page[:500]
+    return before != [getattr(lead, name) for name in TOUCH_FIELDS]
+
+
+def record_touches(touches: Mapping[int, Sequence[Touch]]) -> None:
+    """Record first- and last-touch campaign and landing page of many leads at once: the
+    first campaign a lead came from stays; the latest one is its last touch.
+
+    The caller scores the leads afterwards (fit rules may test these fields).
+    """
+    leads = Lead.objects.filter(pk__in=list(touches)).only("pk", *TOUCH_FIELDS)
+    changed = [lead for lead in leads if _touched(lead, touches[lead.pk])]
+    if changed:
+        Lead.objects.bulk_update(changed, [*TOUCH_FIELDS, "updated_at"], batch_size=500)

@@ -77,28 +77,63 @@ def append_events(*, lead_id: int, events: Sequence[Event]) -> None:
 
     Must run inside the transaction that saved the events; locks the activity row until then.
     """
-    if not events:
-        return
-    kinds = intern_kinds([(event.type, event.name, event.properties) for event in events])
-    added = np.array(
-        [(seconds_of(event.occurred_at), kind) for event, kind in zip(events, kinds, strict=True)],
-        dtype=PAIR,
+    append_activity(
+        {
+            lead_id: [
+                (event.type, event.name, event.properties, event.occurred_at) for event in events
+            ]
+        }
     )
+
+
+# (type, name, properties, occurred_at) of one event.
+NewEvent = tuple[str, str, Mapping[str, Any], dt.datetime]
+
+
+def append_activity(events_by_lead: Mapping[int, Sequence[NewEvent]]) -> None:
+    """Add events to the activity of each of their leads: one read and one write per statement
+    batch, however many leads.
+
+    Must run inside the transaction that saved or stitched the events; locks the leads'
+    activity rows until then.
+    """
+    events_by_lead = {lead: events for lead, events in events_by_lead.items() if events}
+    if not events_by_lead:
+        return
+    flat = [event for events in events_by_lead.values() for event in events]
+    kinds = iter(intern_kinds([(type, name, properties) for type, name, properties, _ in flat]))
+    added = {
+        lead_id: np.array(
+            [(seconds_of(occurred), next(kinds)) for _, _, _, occurred in events], dtype=PAIR
+        )
+        for lead_id, events in events_by_lead.items()
+    }
     table = LeadActivity._meta.db_table
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    matches, params = in_list("lead_id", sorted(added))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT events FROM {table} WHERE lead_id = %s{lock}", [lead_id])  # noqa: S608
-        row = cursor.fetchone()
-        pairs = canonical(np.concatenate([unpack(row[0]), added])) if row else canonical(added)
-        if row:
-            cursor.execute(
+        cursor.execute(
+            f"SELECT lead_id, events FROM {table} WHERE {matches}{lock}",  # noqa: S608
+            params,
+        )
+        stored = {lead_id: unpack(blob) for lead_id, blob in cursor.fetchall()}
+        updates, inserts = [], []
+        for lead_id, pairs in added.items():
+            if lead_id in stored:
+                merged = canonical(np.concatenate([stored[lead_id], pairs]))
+                updates.append((merged.tobytes(), len(merged), lead_id))
+            else:
+                merged = canonical(pairs)
+                inserts.append((lead_id, merged.tobytes(), len(merged)))
+        if updates:
+            cursor.executemany(
                 f"UPDATE {table} SET events = %s, event_count = %s WHERE lead_id = %s",  # noqa: S608
-                [pairs.tobytes(), len(pairs), lead_id],
+                updates,
             )
-        else:
-            cursor.execute(
+        if inserts:
+            cursor.executemany(
                 f"INSERT INTO {table} (lead_id, events, event_count) VALUES (%s, %s, %s)",  # noqa: S608
-                [lead_id, pairs.tobytes(), len(pairs)],
+                inserts,
             )
 
 

@@ -30,10 +30,13 @@ UNCOMPARED = {"id", "created_at", "updated_at", "recorded_at", "password", "date
 
 def normalised(model: type[models.Model], keys: dict[str, dict[Any, Any]]) -> list[str]:
     """Every row of `model` without surrogate ids, foreign keys replaced by natural keys."""
+    relations = {field.attname for field in model._meta.concrete_fields if field.is_relation}
     rows = []
     for row in model._default_manager.values():
         fields = {
-            name: keys[name][value] if name in keys and value is not None else value
+            name: keys[name][value]
+            if name in relations and name in keys and value is not None
+            else value
             for name, value in row.items()
             if name not in UNCOMPARED
         }

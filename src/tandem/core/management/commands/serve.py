@@ -1,10 +1,13 @@
-"""`tandem serve [--host H] [--port P] [--workers N]`: run Tandem under gunicorn.
+"""`tandem serve [--host H] [--port P] [--workers N] [--no-worker]`: run Tandem under gunicorn.
 
 Gunicorn runs in this process (no separate config file or command line), with Tandem's WSGI
 application; whitenoise serves the static files from the installed packages, so nothing else
-is needed in front of it on one machine.
+is needed in front of it on one machine. A `tandem worker` process runs beside it for the
+background work, unless `--no-worker` says another machine runs it.
 """
 
+import subprocess
+import sys
 from argparse import ArgumentParser
 from typing import Any
 
@@ -45,15 +48,33 @@ def bind_address(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
-def serve(*, host: str, port: int, workers: int) -> None:
+def start_background_worker() -> subprocess.Popen[bytes]:
+    """`tandem worker` in a process of its own, with this process's settings."""
+    return subprocess.Popen([sys.executable, "-m", "tandem.cli", "worker"])
+
+
+def serve(*, host: str, port: int, workers: int, with_worker: bool = True) -> None:
     """Serve until interrupted."""
     # Workers are forked from this process: none may inherit its database connections.
     connections.close_all()
+    background = start_background_worker() if with_worker else None
+    try:
+        _run_gunicorn(host=host, port=port, workers=workers)
+    finally:
+        if background is not None:
+            background.terminate()
+            background.wait(timeout=30)
+
+
+def _run_gunicorn(*, host: str, port: int, workers: int) -> None:
     TandemServer(
         {
             "bind": bind_address(host, port),
             "workers": workers,
             "accesslog": "-",
+            # Gunicorn's default names the Basic-auth user, which for tracking calls is the
+            # source's write key: a secret that has no place in a log.
+            "access_log_format": '%(h)s %(l)s - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
             "errorlog": "-",
             "proc_name": "tandem",
             "timeout": settings.REQUEST_TIMEOUT_SECONDS,
@@ -70,7 +91,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=DEFAULT_HOST, help="Address to listen on.")
         parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="Port to listen on.")
         parser.add_argument(
-            "--workers", type=int, default=DEFAULT_WORKERS, help="Worker processes."
+            "--workers", type=int, default=DEFAULT_WORKERS, help="Web worker processes."
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start `tandem worker` beside the server (run it elsewhere).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -79,4 +105,9 @@ class Command(BaseCommand):
         host, port = options["host"], options["port"]
         self.stdout.write(f"Serving Tandem at http://{bind_address(host, port)}/ (Ctrl-C stops).")
         self.stdout.flush()
-        serve(host=host, port=port, workers=options["workers"])
+        serve(
+            host=host,
+            port=port,
+            workers=options["workers"],
+            with_worker=not options["no_worker"],
+        )

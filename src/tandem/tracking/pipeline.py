@@ -1,0 +1,412 @@
+"""The tracking pipeline: stored events attached to leads, leads kept current, and scored.
+
+The tracking API stores events and answers at once (`tracking.ingest`); the pipeline takes the
+received batches in order, many at a time, and in one transaction per run:
+
+1. attaches each event to its lead by the ids it carries (`leads.identities`);
+2. carries out identify, form, alias and group calls: a lead created or updated from traits,
+   its ids linked and its anonymous history stitched, consent recorded, a company linked;
+3. records first- and last-touch campaign and landing page from `context.campaign` and
+   `context.page`;
+4. adds the events to the leads' activity and scores those leads under the active agreement,
+   which may move them to MQL through the lifecycle;
+5. marks the batches processed.
+
+One run handles thousands of events with a fixed number of statements for the common case
+(events of leads already known); only identity calls go one by one through the lead services.
+Runs are serialised — one process at a time does this work — so two runs never stitch the same
+person differently.
+"""
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import close_old_connections, connection, transaction
+
+from tandem.core.errors import DomainError
+from tandem.core.time import now
+from tandem.leads import identities
+from tandem.leads import services as lead_services
+from tandem.leads.identities import IdentityKey, Stitched
+from tandem.leads.models import Company, Consent, ConsentPurpose, Event, Lead, Stage
+from tandem.people.models import Source
+from tandem.scoring import activity
+from tandem.scoring import services as scoring_services
+from tandem.tracking import traits as trait_fields
+from tandem.tracking.ingest import unpack_ids
+from tandem.tracking.models import ReceivedBatch
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_EVENTS = 5_000
+TRACKING_LABEL = "tracking"
+IDENTIFIED = "Identified by {source}."
+SUBMITTED_FORM = "Submitted the form {form}."
+IDENTITY_CALLS = frozenset({"identify", "form", "alias", "group"})
+# An arbitrary constant naming the pipeline's lock among PostgreSQL's advisory locks.
+PIPELINE_LOCK_KEY = 7_305_118_001
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    batches: int = 0
+    events: int = 0
+    leads_created: int = 0
+    leads_scored: int = 0
+    moved_to_mql: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Event:
+    id: int
+    lead_id: int | None
+    anonymous_id: str
+    user_id: str
+    type: str
+    name: str
+    properties: dict[str, Any]
+    context: dict[str, Any]
+    occurred_at: dt.datetime
+    campaign_id: int | None
+    source_id: int | None
+
+    @property
+    def keys(self) -> list[IdentityKey]:
+        return identities.keys_of(user_id=self.user_id, anonymous_id=self.anonymous_id)
+
+
+EVENT_FIELDS = (
+    "id",
+    "lead_id",
+    "anonymous_id",
+    "user_id",
+    "type",
+    "name",
+    "properties",
+    "context",
+    "occurred_at",
+    "campaign_id",
+    "source_id",
+)
+
+
+def _load_events(event_ids: Iterable[int]) -> list[_Event]:
+    ids = sorted(set(event_ids))
+    rows = Event.objects.filter(pk__in=ids).order_by("id").values_list(*EVENT_FIELDS)
+    return [_Event(*row) for row in rows]
+
+
+@dataclass
+class _Run:
+    """What one run has learned and done so far."""
+
+    leads: dict[IdentityKey, int]
+    sources: dict[int, str]
+    stitched: Stitched = field(default_factory=Stitched)
+    created: int = 0
+
+    def lead_of(self, event: _Event) -> int | None:
+        return identities.lead_of(event.keys, self.leads)
+
+    def link(self, keys: Iterable[IdentityKey], lead_id: int) -> None:
+        for key in keys:
+            self.leads[key] = identities.link(key, lead_id, self.stitched)
+
+
+def _lock() -> None:
+    # SQLite's IMMEDIATE transactions already hold the one write lock.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PIPELINE_LOCK_KEY])
+
+
+def _pending_batches(max_events: int) -> list[tuple[int, list[int]]]:
+    taken: list[tuple[int, list[int]]] = []
+    total = 0
+    pending = (
+        ReceivedBatch.objects.filter(processed_at__isnull=True)
+        .order_by("id")
+        .values_list("id", "event_ids", "event_count")
+    )
+    for batch_id, blob, count in pending.iterator(chunk_size=200):
+        if taken and total + count > max_events:
+            break
+        taken.append((batch_id, unpack_ids(blob)))
+        total += count
+    return taken
+
+
+def process_pending(*, max_events: int = DEFAULT_MAX_EVENTS) -> PipelineRun:
+    """Process the oldest received batches, up to about `max_events` events (at least one
+    batch); returns what was done."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        _lock()
+        batches = _pending_batches(max_events)
+        if not batches:
+            return PipelineRun()
+        events = _load_events(event_id for _, ids in batches for event_id in ids)
+        run = _Run(
+            leads=identities.known_leads({key for event in events for key in event.keys}),
+            sources=dict(Source.objects.values_list("pk", "name")),
+        )
+        for event in events:
+            if event.type in IDENTITY_CALLS:
+                _carry_out(event, run)
+        attached = _attach(events, run)
+        stitched_elsewhere = _load_events(set(run.stitched.events) - {e.id for e in events})
+        for event in stitched_elsewhere:
+            event.lead_id = run.stitched.events[event.id]
+        new_activity = [event for event in attached + stitched_elsewhere if event.lead_id]
+        activity.append_activity(_by_lead(new_activity))
+        _record_touches(new_activity)
+        lead_ids = sorted({event.lead_id for event in new_activity if event.lead_id})
+        summary = scoring_services.score_leads(lead_ids=lead_ids)
+        ReceivedBatch.objects.filter(pk__in=[batch_id for batch_id, _ in batches]).update(
+            processed_at=now()
+        )
+    return PipelineRun(
+        batches=len(batches),
+        events=len(events),
+        leads_created=run.created,
+        leads_scored=len(lead_ids),
+        moved_to_mql=summary.moved_to_mql if summary else 0,
+        seconds=round(time.perf_counter() - started, 4),
+    )
+
+
+def _carry_out(event: _Event, run: _Run) -> None:
+    """One identity call; a call that cannot be carried out is logged and skipped, its event
+    kept."""
+    try:
+        with transaction.atomic():
+            if event.type in ("identify", "form"):
+                _identify(event, run)
+            elif event.type == "alias":
+                lead_id = identities.alias(
+                    user_id=event.user_id, previous_id=event.name, stitched=run.stitched
+                )
+                if lead_id is not None:
+                    run.leads[(identities.USER, event.user_id)] = lead_id
+                    run.leads[(identities.ANONYMOUS, event.name)] = lead_id
+            elif event.type == "group":
+                _group(event, run)
+    except DomainError as error:
+        logger.warning("Tracking event %s was stored but not applied: %s", event.id, error)
+
+
+def _traits_of(event: _Event) -> dict[str, Any]:
+    traits = Event.objects.filter(pk=event.id).values_list("traits", flat=True).first()
+    return traits if isinstance(traits, dict) else {}
+
+
+def _identify(event: _Event, run: _Run) -> None:
+    traits = _traits_of(event)
+    fields = trait_fields.lead_fields(traits)
+    lead_id = run.lead_of(event)
+    if lead_id is None and fields.get("email"):
+        lead_id = Lead.objects.filter(email=fields["email"]).values_list("pk", flat=True).first()
+    if lead_id is None and not fields and not event.user_id:
+        return
+    company_name = trait_fields.company_name_of(traits)
+    if lead_id is None:
+        if company_name:
+            fields["company_id"] = _company_named(company_name)
+        lead = lead_services.create_lead(
+            by=None,
+            stage=Stage.INQUIRY if event.type == "form" else Stage.LEAD,
+            reason=_entry_reason(event, run),
+            actor_label=TRACKING_LABEL,
+            at=min(event.occurred_at, now()),
+            source=run.sources.get(event.source_id or 0, "")[:60],
+            **fields,
+        )
+        lead_id = lead.pk
+        run.created += 1
+    else:
+        lead = Lead.objects.get(pk=lead_id)
+        _update_lead(lead, fields, company_name)
+    run.link(event.keys, lead_id)
+    event.lead_id = lead_id
+    if event.type == "form":
+        _record_consent(event, lead_id)
+
+
+def _entry_reason(event: _Event, run: _Run) -> str:
+    if event.type == "form":
+        return SUBMITTED_FORM.format(form=event.name)
+    return IDENTIFIED.format(source=run.sources.get(event.source_id or 0, "a tracking call"))
+
+
+def _update_lead(lead: Lead, fields: dict[str, Any], company_name: str) -> None:
+    changes: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "attributes":
+            merged = {**lead.attributes, **value}
+            if merged != lead.attributes:
+                changes["attributes"] = merged
+        elif name == "email":
+            # A lead's email is changed by people, not by a tracking call naming another one.
+            if not lead.email and not Lead.objects.filter(email=value).exists():
+                changes["email"] = value
+        elif getattr(lead, name) != value:
+            changes[name] = value
+    if company_name and lead.company_id is None:
+        changes["company_id"] = _company_named(company_name)
+    if changes:
+        lead_services.update_lead(lead=lead, by=None, changes=changes)
+
+
+def _company_named(name: str) -> int:
+    found = Company.objects.filter(name__iexact=name).values_list("pk", flat=True).first()
+    if found is not None:
+        return found
+    return lead_services.create_company(by=None, name=name).pk
+
+
+def _record_consent(event: _Event, lead_id: int) -> None:
+    consent = event.context.get("consent")
+    if not isinstance(consent, dict) or not isinstance(consent.get("wording"), str):
+        return
+    Consent.objects.create(
+        lead_id=lead_id,
+        purpose=ConsentPurpose.MARKETING_EMAIL,
+        granted=consent.get("granted") is True,
+        wording=consent["wording"],
+        origin=f"form:{event.context.get('form', event.name)}"[:200],
+        at=event.occurred_at,
+    )
+
+
+def _group(event: _Event, run: _Run) -> None:
+    fields = trait_fields.company_fields(_traits_of(event))
+    group_id = event.name
+    company = Company.objects.filter(import_source=TRACKING_LABEL, external_id=group_id).first()
+    if company is None and fields.get("domain"):
+        company = Company.objects.filter(domain=fields["domain"]).first()
+    if company is None:
+        company = lead_services.create_company(
+            by=None,
+            name=fields.pop("name", group_id),
+            import_source=TRACKING_LABEL,
+            external_id=group_id,
+            **fields,
+        )
+    else:
+        changes = {
+            name: value
+            for name, value in fields.items()
+            if name != "domain" and getattr(company, name) != value
+        }
+        if changes:
+            lead_services.update_company(company=company, by=None, changes=changes)
+    lead_id = run.lead_of(event)
+    if lead_id is not None:
+        lead = Lead.objects.get(pk=lead_id)
+        if lead.company_id != company.pk:
+            lead_services.update_lead(lead=lead, by=None, changes={"company_id": company.pk})
+
+
+def _attach(events: list[_Event], run: _Run) -> list[_Event]:
+    """Give each event of the run its lead, writing it where the event was stored without one
+    (its ids were unknown then); returns the events now attached to a lead."""
+    updates = []
+    for event in events:
+        if event.id in run.stitched.events:
+            event.lead_id = run.stitched.events[event.id]
+        elif event.lead_id is None and (lead_id := run.lead_of(event)) is not None:
+            event.lead_id = lead_id
+            updates.append((lead_id, event.id))
+    if updates:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {Event._meta.db_table} SET lead_id = %s WHERE id = %s",  # noqa: S608
+                updates,
+            )
+    return [event for event in events if event.lead_id is not None]
+
+
+def _by_lead(events: list[_Event]) -> dict[int, list[activity.NewEvent]]:
+    grouped: dict[int, list[activity.NewEvent]] = defaultdict(list)
+    for event in events:
+        assert event.lead_id is not None  # noqa: S101 (only attached events come here)
+        grouped[event.lead_id].append((event.type, event.name, event.properties, event.occurred_at))
+    return grouped
+
+
+def _record_touches(events: list[_Event]) -> None:
+    """First and last touch of each lead the events bring a campaign or a page for."""
+    touches: dict[int, list[lead_services.Touch]] = defaultdict(list)
+    for event in sorted(events, key=lambda event: (event.occurred_at, event.id)):
+        touch = _touch_of(event)
+        if touch is not None and event.lead_id is not None:
+            touches[event.lead_id].append(touch)
+    if touches:
+        lead_services.record_touches(touches)
+
+
+def _touch_of(event: _Event) -> "lead_services.Touch | None":
+    campaign = event.context.get("campaign")
+    page = event.context.get("page")
+    url = ""
+    if isinstance(page, dict) and isinstance(page.get("url"), str):
+        url = page["url"]
+    elif event.type == "page" and isinstance(event.properties.get("url"), str):
+        url = event.properties["url"]
+    utm = _utm(campaign) if isinstance(campaign, Mapping) else {}
+    if not utm and not url:
+        return None
+    return lead_services.Touch(
+        at=event.occurred_at, utm=utm, campaign_id=event.campaign_id, landing_page=url
+    )
+
+
+UTM_KEYS = {
+    "source": "utm_source",
+    "medium": "utm_medium",
+    "name": "utm_campaign",
+    "term": "utm_term",
+    "content": "utm_content",
+}
+
+
+def _utm(campaign: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        field: value.strip()[: trait_fields.max_length(Lead, field)]
+        for key, field in UTM_KEYS.items()
+        if isinstance(value := campaign.get(key), str) and value.strip()
+    }
+
+
+def pending_count() -> int:
+    """Events received and not processed yet."""
+    matches = ReceivedBatch.objects.filter(processed_at__isnull=True)
+    return sum(matches.values_list("event_count", flat=True))
+
+
+def run_forever(
+    *, poll_seconds: float = 0.05, stop: threading.Event | None = None, max_events: int = 5_000
+) -> None:
+    """Process batches as they arrive until `stop` is set; a failed run is logged and tried
+    again, so one bad moment does not stop tracking."""
+    stop = stop or threading.Event()
+    failures = 0
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            run = process_pending(max_events=max_events)
+            failures = 0
+        except Exception:
+            failures += 1
+            logger.exception("The tracking pipeline failed; trying again.")
+            stop.wait(min(30.0, 0.5 * 2**failures))
+            continue
+        if run.events == 0:
+            stop.wait(poll_seconds)

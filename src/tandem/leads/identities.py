@@ -77,6 +77,27 @@ def _attach_unstitched(kind: str, value: str, lead_id: int) -> list[int]:
         return [event_id for (event_id,) in cursor.fetchall()]
 
 
+def _claim(kind: str, value: str, lead_id: int) -> int | None:
+    """Give the id to the lead unless it has one already; returns the lead it had, or None
+    when it is the given lead's now."""
+    table = Identity._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (kind, value, lead_id, same_as_user_id, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, '', %s) ON CONFLICT (kind, value) DO UPDATE "
+            f"SET lead_id = excluded.lead_id WHERE {table}.lead_id IS NULL RETURNING id",
+            [kind, value, lead_id, connection.ops.adapt_datetimefield_value(now())],
+        )
+        if cursor.fetchone() is not None:
+            return None
+        cursor.execute(
+            f"SELECT lead_id FROM {table} WHERE kind = %s AND value = %s",  # noqa: S608
+            [kind, value],
+        )
+        (owner,) = cursor.fetchone()
+        return int(owner)
+
+
 def link(key: IdentityKey, lead_id: int, stitched: Stitched) -> int:
     """Link an id to a lead unless it already belongs to one; returns the lead it belongs to.
 
@@ -84,17 +105,14 @@ def link(key: IdentityKey, lead_id: int, stitched: Stitched) -> int:
     this user id brings its own ids and events along.
     """
     kind, value = key
-    identity = Identity.objects.filter(kind=kind, value=value).first()
-    if identity is not None and identity.lead_id is not None:
-        return identity.lead_id
-    if identity is None:
-        Identity.objects.create(kind=kind, value=value, lead_id=lead_id, created_at=now())
-    else:
-        Identity.objects.filter(pk=identity.pk).update(lead_id=lead_id)
+    owner = _claim(kind, value, lead_id)
+    if owner is not None:
+        return owner
     stitched.add(_attach_unstitched(kind, value, lead_id), lead_id)
     if kind == USER:
-        for alias in Identity.objects.filter(same_as_user_id=value, lead__isnull=True):
-            link((alias.kind, alias.value), lead_id, stitched)
+        waiting = Identity.objects.filter(same_as_user_id=value, lead__isnull=True)
+        for alias_kind, alias_value in waiting.values_list("kind", "value"):
+            link((alias_kind, alias_value), lead_id, stitched)
     return lead_id
 
 

@@ -155,11 +155,14 @@ def create_lead(
     reason: str = "",
     at: dt.datetime | None = None,
     actor_label: str = "system",
+    scored: bool = True,
     **fields: Any,
 ) -> Lead:
     """Create a lead and enter it into the lifecycle at `stage`.
 
     A sales rep who creates a lead without an owner becomes its owner, so they can see it.
+    `scored=False` leaves scoring to a caller that scores many leads at once, in the same
+    transaction.
     """
     check_known_fields(fields, LEAD_FIELDS | IMPORT_IDENTITY)
     _check_references(fields)
@@ -174,7 +177,8 @@ def create_lead(
     lifecycle.enter_lifecycle(
         lead=lead, stage=stage, by=by, reason=reason, at=at, actor_label=actor_label
     )
-    _score_fit(lead)
+    if scored:
+        _score_fit(lead)
     return lead
 
 
@@ -186,8 +190,13 @@ def _score_fit(lead: Lead) -> None:
 
 
 @transaction.atomic
-def update_lead(*, lead: Lead, by: User | None, changes: Mapping[str, Any]) -> Lead:
-    """Change a lead's fields (not its stage: that is `lifecycle.change_stage`)."""
+def update_lead(
+    *, lead: Lead, by: User | None, changes: Mapping[str, Any], scored: bool = True
+) -> Lead:
+    """Change a lead's fields (not its stage: that is `lifecycle.change_stage`).
+
+    `scored=False` as for `create_lead`.
+    """
     check_known_fields(changes, LEAD_FIELDS)
     _check_references(changes)
     if "owner_id" in changes and changes["owner_id"] != lead.owner_id:
@@ -207,7 +216,8 @@ def update_lead(*, lead: Lead, by: User | None, changes: Mapping[str, Any]) -> L
     for field, value in changes.items():
         setattr(lead, field, value)
     lead.save(update_fields=[*changes, "updated_at"])
-    _score_fit(lead)
+    if scored:
+        _score_fit(lead)
     return lead
 
 

@@ -10,12 +10,12 @@ of every website and app that reports to Tandem.
 """
 
 import datetime as dt
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 from django.db import connection, transaction
 
 from tandem.campaigns.models import Campaign
@@ -92,7 +92,19 @@ def _insert_sql(count: int) -> str:
 
 
 def _dump(value: dict[str, object]) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(value).decode()
+
+
+def _sqlite_time(moment: dt.datetime | None) -> str | None:
+    """As Django writes a time to SQLite (naive UTC text), without its per-call overhead, which
+    is a tenth of a tracking call's time."""
+    return None if moment is None else str(moment.astimezone(dt.UTC).replace(tzinfo=None))
+
+
+def _time_adapter() -> Callable[[dt.datetime | None], Any]:
+    if connection.vendor == "sqlite":
+        return _sqlite_time
+    return connection.ops.adapt_datetimefield_value
 
 
 @transaction.atomic
@@ -108,7 +120,7 @@ def store_events(
     keys = [identities.keys_of(user_id=row.user_id, anonymous_id=row.anonymous_id) for row in rows]
     leads = identities.known_leads({key for row_keys in keys for key in row_keys})
     campaigns = campaigns_of(rows)
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = _time_adapter()
     received = adapt(received_at)
     event_ids: list[int] = []
     with connection.cursor() as cursor:

@@ -8,11 +8,12 @@ events.
 """
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from tandem.leads.models import EventType
 
@@ -120,7 +121,7 @@ def _object(message: Mapping[str, Any], field: str) -> dict[str, Any]:
 
 
 def event_size(message: Any) -> int:
-    return len(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode())
+    return len(orjson.dumps(message))
 
 
 def read_message(

@@ -27,9 +27,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.db import close_old_connections, connection, transaction
 
 from tandem.core.errors import DomainError
+from tandem.core.sql import in_list
 from tandem.core.time import now
 from tandem.leads import identities
 from tandem.leads import services as lead_services
@@ -82,25 +84,53 @@ class _Event:
         return identities.keys_of(user_id=self.user_id, anonymous_id=self.anonymous_id)
 
 
-EVENT_FIELDS = (
-    "id",
-    "lead_id",
-    "anonymous_id",
-    "user_id",
-    "type",
-    "name",
-    "properties",
-    "context",
-    "occurred_at",
-    "campaign_id",
-    "source_id",
+EVENT_COLUMNS = (
+    "id, lead_id, anonymous_id, user_id, type, name, properties, context, occurred_at, "
+    "campaign_id, source_id"
 )
 
 
+def _json(value: Any) -> Any:
+    # Both databases hand JSON to a plain cursor as text; a dict is taken as it comes.
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _time(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    # SQLite keeps naive UTC text.
+    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+
+
 def _load_events(event_ids: Iterable[int]) -> list[_Event]:
+    """The events, in the order they arrived; plain SQL, as this reads thousands per run."""
     ids = sorted(set(event_ids))
-    rows = Event.objects.filter(pk__in=ids).order_by("id").values_list(*EVENT_FIELDS)
-    return [_Event(*row) for row in rows]
+    if not ids:
+        return []
+    matches, params = in_list("id", ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {EVENT_COLUMNS} FROM {Event._meta.db_table} "  # noqa: S608
+            f"WHERE {matches} ORDER BY id",
+            params,
+        )
+        rows = cursor.fetchall()
+    return [
+        _Event(
+            id=row[0],
+            lead_id=row[1],
+            anonymous_id=row[2],
+            user_id=row[3],
+            type=row[4],
+            name=row[5],
+            properties=_json(row[6]),
+            context=_json(row[7]),
+            occurred_at=_time(row[8]),
+            campaign_id=row[9],
+            source_id=row[10],
+        )
+        for row in rows
+    ]
 
 
 @dataclass
@@ -109,15 +139,37 @@ class _Run:
 
     leads: dict[IdentityKey, int]
     sources: dict[int, str]
+    traits: dict[int, dict[str, Any]]
+    # Leads that identity calls name by email, and the leads those calls concern, read for
+    # all the run's calls at once.
+    emails: dict[str, int] = field(default_factory=dict)
+    people: dict[int, Lead] = field(default_factory=dict)
     stitched: Stitched = field(default_factory=Stitched)
     created: int = 0
+
+    def person(self, lead_id: int) -> Lead:
+        if lead_id not in self.people:
+            self.people[lead_id] = Lead.objects.get(pk=lead_id)
+        return self.people[lead_id]
+
+    def read_people(self, events: list[_Event]) -> None:
+        calls = [event for event in events if event.type in IDENTITY_CALLS]
+        emails = {
+            email
+            for event in calls
+            if (email := trait_fields.email_of(self.traits.get(event.id, {})))
+        }
+        self.emails = dict(Lead.objects.filter(email__in=emails).values_list("email", "pk"))
+        lead_ids = {lead for event in calls if (lead := self.lead_of(event)) is not None}
+        self.people = Lead.objects.in_bulk([*lead_ids, *self.emails.values()])
 
     def lead_of(self, event: _Event) -> int | None:
         return identities.lead_of(event.keys, self.leads)
 
     def link(self, keys: Iterable[IdentityKey], lead_id: int) -> None:
         for key in keys:
-            self.leads[key] = identities.link(key, lead_id, self.stitched)
+            if key not in self.leads:
+                self.leads[key] = identities.link(key, lead_id, self.stitched)
 
 
 def _lock() -> None:
@@ -156,7 +208,9 @@ def process_pending(*, max_events: int = DEFAULT_MAX_EVENTS) -> PipelineRun:
         run = _Run(
             leads=identities.known_leads({key for event in events for key in event.keys}),
             sources=dict(Source.objects.values_list("pk", "name")),
+            traits=_traits_of(event.id for event in events if event.type in IDENTITY_CALLS),
         )
+        run.read_people(events)
         for event in events:
             if event.type in IDENTITY_CALLS:
                 _carry_out(event, run)
@@ -202,17 +256,21 @@ def _carry_out(event: _Event, run: _Run) -> None:
         logger.warning("Tracking event %s was stored but not applied: %s", event.id, error)
 
 
-def _traits_of(event: _Event) -> dict[str, Any]:
-    traits = Event.objects.filter(pk=event.id).values_list("traits", flat=True).first()
-    return traits if isinstance(traits, dict) else {}
+def _traits_of(event_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The traits of identity calls, read apart: other events have none."""
+    rows = Event.objects.filter(pk__in=list(event_ids)).values_list("pk", "traits")
+    return {pk: traits for pk, traits in rows if isinstance(traits, dict)}
 
 
 def _identify(event: _Event, run: _Run) -> None:
-    traits = _traits_of(event)
+    traits = run.traits.get(event.id, {})
     fields = trait_fields.lead_fields(traits)
-    lead_id = run.lead_of(event)
+    # Who says who they are: their user id, else their email, else the browser they use.
+    lead_id = run.leads.get((identities.USER, event.user_id)) if event.user_id else None
     if lead_id is None and fields.get("email"):
-        lead_id = Lead.objects.filter(email=fields["email"]).values_list("pk", flat=True).first()
+        lead_id = run.emails.get(fields["email"])
+    if lead_id is None:
+        lead_id = run.lead_of(event)
     if lead_id is None and not fields and not event.user_id:
         return
     company_name = trait_fields.company_name_of(traits)
@@ -226,13 +284,16 @@ def _identify(event: _Event, run: _Run) -> None:
             actor_label=TRACKING_LABEL,
             at=min(event.occurred_at, now()),
             source=run.sources.get(event.source_id or 0, "")[:60],
+            scored=False,
             **fields,
         )
         lead_id = lead.pk
+        run.people[lead_id] = lead
+        if lead.email:
+            run.emails[lead.email] = lead_id
         run.created += 1
     else:
-        lead = Lead.objects.get(pk=lead_id)
-        _update_lead(lead, fields, company_name)
+        _update_lead(run.person(lead_id), fields, company_name)
     run.link(event.keys, lead_id)
     event.lead_id = lead_id
     if event.type == "form":
@@ -261,7 +322,7 @@ def _update_lead(lead: Lead, fields: dict[str, Any], company_name: str) -> None:
     if company_name and lead.company_id is None:
         changes["company_id"] = _company_named(company_name)
     if changes:
-        lead_services.update_lead(lead=lead, by=None, changes=changes)
+        lead_services.update_lead(lead=lead, by=None, changes=changes, scored=False)
 
 
 def _company_named(name: str) -> int:
@@ -286,7 +347,7 @@ def _record_consent(event: _Event, lead_id: int) -> None:
 
 
 def _group(event: _Event, run: _Run) -> None:
-    fields = trait_fields.company_fields(_traits_of(event))
+    fields = trait_fields.company_fields(run.traits.get(event.id, {}))
     group_id = event.name
     company = Company.objects.filter(import_source=TRACKING_LABEL, external_id=group_id).first()
     if company is None and fields.get("domain"):
@@ -309,9 +370,11 @@ def _group(event: _Event, run: _Run) -> None:
             lead_services.update_company(company=company, by=None, changes=changes)
     lead_id = run.lead_of(event)
     if lead_id is not None:
-        lead = Lead.objects.get(pk=lead_id)
+        lead = run.person(lead_id)
         if lead.company_id != company.pk:
-            lead_services.update_lead(lead=lead, by=None, changes={"company_id": company.pk})
+            lead_services.update_lead(
+                lead=lead, by=None, changes={"company_id": company.pk}, scored=False
+            )
 
 
 def _attach(events: list[_Event], run: _Run) -> list[_Event]:
@@ -368,19 +431,23 @@ def _touch_of(event: _Event) -> "lead_services.Touch | None":
     )
 
 
+# Segment's context.campaign keys, the lead field each sets and that field's length.
 UTM_KEYS = {
-    "source": "utm_source",
-    "medium": "utm_medium",
-    "name": "utm_campaign",
-    "term": "utm_term",
-    "content": "utm_content",
+    key: (field, trait_fields.max_length(Lead, field))
+    for key, field in (
+        ("source", "utm_source"),
+        ("medium", "utm_medium"),
+        ("name", "utm_campaign"),
+        ("term", "utm_term"),
+        ("content", "utm_content"),
+    )
 }
 
 
 def _utm(campaign: Mapping[str, Any]) -> dict[str, str]:
     return {
-        field: value.strip()[: trait_fields.max_length(Lead, field)]
-        for key, field in UTM_KEYS.items()
+        field: value.strip()[:length]
+        for key, (field, length) in UTM_KEYS.items()
         if isinstance(value := campaign.get(key), str) and value.strip()
     }
 

@@ -8,10 +8,10 @@ retry for hours.
 
 import base64
 import binascii
-import json
 import zlib
 from typing import Any
 
+import orjson
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -104,8 +104,8 @@ class _Refused(Exception):
 
 def _parse(data: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
         raise _Refused(400, "invalid_json", NOT_JSON.format(detail=error)) from None
     if not isinstance(body, dict):
         raise _Refused(400, "invalid_json", BODY_NOT_OBJECT)

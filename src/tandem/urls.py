@@ -5,6 +5,7 @@ from tandem.api import api
 urlpatterns = [
     path("api/", api.urls),
     path("", include("tandem.tracking.urls")),
+    path("", include("tandem.tracking.form_urls")),
     path("", include("tandem.people.urls")),
     path("", include("tandem.reports.urls")),
     path("leads/", include("tandem.leads.urls")),

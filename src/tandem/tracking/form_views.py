@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tandem.campaigns.models import Campaign
 from tandem.core.errors import DomainError, NotFound, PermissionDenied
+from tandem.core.http import client_address
 from tandem.core.pages import MemberRequest, team_page
 from tandem.people.models import Source
 from tandem.tracking import form_services
@@ -123,17 +123,6 @@ def _wants_json(request: HttpRequest) -> bool:
 def _json_error(error: DomainError) -> HttpResponse:
     body = {"code": error.code, "message": error.message, "fields": error.fields}
     return _allow_any_origin(JsonResponse(body, status=error.status_code))
-
-
-def client_address(request: HttpRequest) -> str:
-    """The sender's address. Behind the TLS proxy the settings trust (BEHIND_TLS_PROXY), the
-    connection comes from the proxy, which appends the real sender to X-Forwarded-For: its last
-    entry is the one a sender cannot forge."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def _posted_data(request: HttpRequest) -> dict[str, str]:

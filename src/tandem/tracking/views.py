@@ -15,6 +15,7 @@ import orjson
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from tandem.core.http import client_address
 from tandem.core.time import now
 from tandem.people.queries import source_for_write_key
 from tandem.tracking import ingest
@@ -131,10 +132,6 @@ def write_key_of(request: HttpRequest, body: dict[str, Any]) -> str:
     return request.GET.get("writeKey", "")
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
 def _read_all(
     messages: list[Any],
     *,
@@ -147,7 +144,7 @@ def _read_all(
 ) -> tuple[list[EventRow], list[dict[str, Any]]]:
     rows: list[EventRow] = []
     rejected: list[dict[str, Any]] = []
-    ip = _client_ip(request)
+    ip = client_address(request)
     for index, message in enumerate(messages):
         try:
             # An event can be too large only when the whole request is.

@@ -117,15 +117,19 @@ def _check_source_manager(by: User | None) -> None:
 
 
 @transaction.atomic
-def create_source(*, by: User | None, name: str) -> IssuedWriteKey:
-    """Create a tracking source with a new write key; the key is returned once, never stored."""
+def create_source(*, by: User | None, name: str, write_key: str | None = None) -> IssuedWriteKey:
+    """Create a tracking source with a new write key; the key is returned once, never stored.
+
+    `write_key` chooses the key instead: only the demo does, to print a key that still works
+    on its next start.
+    """
     _check_source_manager(by)
     name = name.strip()
     if not 1 <= len(name) <= SOURCE_NAME_MAX_LENGTH:
         raise DomainError(SOURCE_NAME_LENGTH, fields={"name": "1 to 100 characters"})
     if Source.objects.filter(name=name).exists():
         raise Conflict(SOURCE_NAME_TAKEN.format(name=name), code="taken", fields={"name": "taken"})
-    secret = secrets.token_urlsafe(24)
+    secret = write_key or secrets.token_urlsafe(24)
     source = Source.objects.create(
         name=name, prefix=secret[:12], digest=hash_token(secret), created_by=by
     )

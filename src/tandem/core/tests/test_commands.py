@@ -6,12 +6,15 @@ import time_machine
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
+from tandem.core.demo.tracking import DEMO_WRITE_KEY
 from tandem.core.management.commands.demo import DEMO_PASSWORD
 from tandem.core.management.commands.serve import bind_address
 from tandem.core.roles import Role
 from tandem.leads.models import Event, FunnelMonth, Lead, StageChange
 from tandem.people.models import Membership
+from tandem.tracking.models import Form
 
 
 def run_demo(*arguments: str) -> tuple[str, str]:
@@ -90,3 +93,18 @@ def test_serve_refuses_zero_workers() -> None:
 def test_ipv6_addresses_are_bracketed_for_gunicorn() -> None:
     assert bind_address("::1", 8000) == "[::1]:8000"
     assert bind_address("127.0.0.1", 8000) == "127.0.0.1:8000"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_prints_a_write_key_that_tracking_accepts_and_a_form_address() -> None:
+    out, _err = run_demo("--leads", "20")
+    run_demo("--leads", "20")
+
+    assert f"-u {DEMO_WRITE_KEY}:" in out
+    assert f"/f/{Form.objects.get().key}/" in out
+    response = Client().post(
+        "/v1/track",
+        {"writeKey": DEMO_WRITE_KEY, "anonymousId": "visitor-1", "event": "Viewed pricing"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200

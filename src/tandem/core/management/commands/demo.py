@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tandem.core.demo.agreement import write_agreement
 from tandem.core.demo.plan import DEFAULT_SEED, make_plan
 from tandem.core.demo.records import PEOPLE, TEAMS
+from tandem.core.demo.tracking import DemoTracking, write_tracking
 from tandem.core.demo.write_bulk import write_bulk
 from tandem.core.demo.write_services import Written, write_people, write_with_services
 from tandem.core.management.commands.serve import (
@@ -93,7 +94,10 @@ class Command(BaseCommand):
             self._generate(leads=leads, seed=options["seed"])
             people = write_people(TEAMS, PEOPLE, password=DEMO_PASSWORD)
         self._sign_agreement(people)
-        self._print_logins(bind_address(options["host"], options["port"]))
+        tracking = write_tracking(people)
+        address = bind_address(options["host"], options["port"])
+        self._print_logins(address)
+        self._print_tracking(address, tracking)
         if not options["no_serve"]:
             self.stdout.flush()
             serve(host=options["host"], port=options["port"], workers=DEFAULT_WORKERS)
@@ -110,6 +114,21 @@ class Command(BaseCommand):
             f"{summary['moved_to_mql']:,} moved to MQL. v{agreement.proposal.number} "
             f"(“{agreement.proposal.title}”) waits for the sales manager's signature."
         )
+
+    def _print_tracking(self, address: str, tracking: DemoTracking) -> None:
+        self.stdout.write(
+            f"Tracking: send Segment-compatible calls with the write key {tracking.write_key}, "
+            "for example:"
+        )
+        self.stdout.write("")
+        self.stdout.write(
+            f"  curl -u {tracking.write_key}: -H 'Content-Type: application/json' "
+            """-d '{"anonymousId": "visitor-1", "event": "Viewed pricing"}' """
+            f"http://{address}/v1/track"
+        )
+        self.stdout.write("")
+        self.stdout.write(f"A hosted demo-request form: http://{address}/f/{tracking.form_key}/")
+        self.stdout.write("")
 
     def _say(self, message: str) -> None:
         """Progress goes to standard error, in plain text (not the error colour)."""

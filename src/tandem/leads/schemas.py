@@ -116,6 +116,9 @@ class LeadOut(Schema):
     utm_term: str = Field(description="utm_term of the visit that captured the lead.")
     utm_content: str = Field(description="utm_content of the visit that captured the lead.")
     landing_page: str = Field(description="The page the lead landed on.")
+    last_touch_landing_page: str = Field(
+        description="The page the latest campaign brought the lead to (set by tracking)."
+    )
     owner: PersonRef | None = Field(description="The person in sales who owns the lead.")
     stage: Stage = Field(description="Where the lead stands in the funnel.")
     stage_changed_at: dt.datetime = Field(description="When the lead entered its current stage.")

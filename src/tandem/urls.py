@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("tandem.tracking.urls")),
     path("", include("tandem.tracking.form_urls")),
+    path("tracking/", include("tandem.tracking.page_urls")),
     path("", include("tandem.people.urls")),
     path("", include("tandem.reports.urls")),
     path("leads/", include("tandem.leads.urls")),

@@ -72,3 +72,5 @@ MAY_SIGN_AGREEMENT = frozenset(
 HEARS_OF_AGREEMENT_CHANGES = frozenset({Role.MARKETING_LEAD, Role.SALES_MANAGER})
 # Tracking sources and their write keys decide who may send events in: admins only.
 MANAGES_SOURCES = frozenset({Role.ADMIN})
+# Forms capture leads, which is marketing's work; admins run the system.
+MANAGES_FORMS = frozenset({Role.ADMIN, Role.MARKETING_LEAD, Role.MARKETER})

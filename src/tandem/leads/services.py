@@ -22,6 +22,7 @@ from tandem.scoring import services as scoring_services
 
 EMAIL_TAKEN = "Another lead already has the email {email}."
 DOMAIN_TAKEN = "Another company already has the domain {domain}."
+EXTERNAL_ID_TAKEN = "Another company is already known by that id in that source."
 NO_SUCH_COMPANY = "There is no company {company_id}."
 NO_SUCH_CAMPAIGN = "There is no campaign {campaign_id}."
 NO_SUCH_OWNER = "There is no active person {owner_id} to own this."
@@ -145,6 +146,15 @@ def update_company(*, company: Company, by: User | None, changes: Mapping[str, A
     _save_unique(company, field="domain", message=DOMAIN_TAKEN.format(domain=company.domain))
     scoring_services.score_leads(lead_ids=list(company.leads.values_list("pk", flat=True)))
     return company
+
+
+def name_import_identity(*, company: Company, import_source: str, external_id: str) -> None:
+    """Record where a company found by other means is known in a source, once: a company that
+    already has an import identity keeps it."""
+    if company.external_id:
+        return
+    company.import_source, company.external_id = import_source, external_id
+    _save_unique(company, field="external_id", message=EXTERNAL_ID_TAKEN)
 
 
 @transaction.atomic

@@ -4,10 +4,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Count, F, Q, QuerySet
 
 from tandem.core.errors import NotFound, PermissionDenied
-from tandem.core.roles import Role
+from tandem.core.roles import MANAGES_FORMS, Role
 from tandem.leads.queries import require_role
 from tandem.people.queries import role_of
-from tandem.tracking.form_services import FORM_NOT_FOUND, MANAGES_FORMS, MAY_NOT_MANAGE_FORMS
+from tandem.tracking.form_services import FORM_NOT_FOUND, MAY_NOT_MANAGE_FORMS
 from tandem.tracking.models import Form, FormSubmission, SubmissionOutcome
 
 NO_SUCH_FORM = "There is no form {form_id}."

@@ -33,16 +33,13 @@ from django.utils.text import slugify
 
 from tandem.campaigns.models import Campaign
 from tandem.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from tandem.core.roles import Role
+from tandem.core.roles import MANAGES_FORMS, Role
 from tandem.core.time import now
 from tandem.leads.models import Event, EventType
 from tandem.people.models import Membership, Source
 from tandem.tracking import ingest
 from tandem.tracking.messages import MAX_ID_LENGTH, EventRow
 from tandem.tracking.models import Form, FormSubmission, SubmissionOutcome
-
-# Forms are marketing's way of capturing leads; admins run the system.
-MANAGES_FORMS = frozenset({Role.ADMIN, Role.MARKETING_LEAD, Role.MARKETER})
 
 # The lead fields a form may ask for, in the order a form shows them, with the longest value
 # each may hold: the lengths of the lead's own columns, so a kept value always fits.

@@ -265,11 +265,12 @@ def _traits_of(event_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 def _identify(event: _Event, run: _Run) -> None:
     traits = run.traits.get(event.id, {})
     fields = trait_fields.lead_fields(traits)
-    # Who says who they are: their user id, else their email, else the browser they use.
+    # Who says who they are: their user id, else their email. The browser they use decides
+    # only when they give neither: on a shared computer a new user id or email is a new person.
     lead_id = run.leads.get((identities.USER, event.user_id)) if event.user_id else None
     if lead_id is None and fields.get("email"):
         lead_id = run.emails.get(fields["email"])
-    if lead_id is None:
+    if lead_id is None and not event.user_id and not fields.get("email"):
         lead_id = run.lead_of(event)
     if lead_id is None and not fields and not event.user_id:
         return
@@ -352,6 +353,11 @@ def _group(event: _Event, run: _Run) -> None:
     company = Company.objects.filter(import_source=TRACKING_LABEL, external_id=group_id).first()
     if company is None and fields.get("domain"):
         company = Company.objects.filter(domain=fields["domain"]).first()
+        if company is not None and not company.external_id:
+            # Found by its website: later calls naming only the group id find it too.
+            lead_services.name_import_identity(
+                company=company, import_source=TRACKING_LABEL, external_id=group_id
+            )
     if company is None:
         company = lead_services.create_company(
             by=None,

@@ -3,6 +3,7 @@
 from django import template
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from tandem.core.roles import MANAGES_FORMS, MANAGES_SOURCES
 from tandem.core.time import organisation_zone
 from tandem.people.queries import role_of
 
@@ -39,3 +40,13 @@ def percent(share: float | None) -> str:
 def organisation_zone_name() -> str:
     """The name of the organisation's time zone, e.g. "Europe/Paris"."""
     return organisation_zone().key
+
+
+@register.simple_tag
+def manages_sources(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return role_of(user) in MANAGES_SOURCES
+
+
+@register.simple_tag
+def manages_forms(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return role_of(user) in MANAGES_FORMS

@@ -261,3 +261,34 @@ def test_a_call_that_cannot_be_applied_is_kept_and_does_not_stop_the_others(
     bob = Lead.objects.get(email="bob@example.com")
     assert (len(bob.company.name), bob.country) == (200, "")
     assert pending_count() == 0
+
+
+def test_a_second_person_on_a_shared_computer_gets_a_lead_of_their_own(
+    send: Send, processed: Processed
+) -> None:
+    send(
+        "/v1/identify",
+        identify("ada@example.com", userId="u1", anonymousId="a1", traits={"firstName": "Ada"}),
+    )
+    processed()
+    send(
+        "/v1/identify",
+        identify("bob@example.com", userId="u2", anonymousId="a1", traits={"firstName": "Bob"}),
+    )
+    processed()
+    ada, bob = Lead.objects.get(email="ada@example.com"), Lead.objects.get(email="bob@example.com")
+    assert (ada.first_name, bob.first_name) == ("Ada", "Bob")
+    assert Identity.objects.get(value="u2").lead == bob
+    assert Identity.objects.get(value="a1").lead == ada
+
+
+def test_a_company_found_by_its_website_is_found_by_its_group_id_later(
+    send: Send, processed: Processed
+) -> None:
+    company = Company.objects.create(name="Acme", domain="acme.example")
+    send("/v1/identify", identify("ada@example.com", userId="u1"))
+    send("/v1/group", {"userId": "u1", "groupId": "g-1", "traits": {"website": "acme.example"}})
+    send("/v1/group", {"userId": "u1", "groupId": "g-1", "traits": {"plan": "pro"}})
+    processed()
+    assert Company.objects.get() == company
+    assert Lead.objects.get().company == company

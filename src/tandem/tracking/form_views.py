@@ -249,6 +249,8 @@ class NewFormForm(forms.Form):
     )
     source = forms.ModelChoiceField(
         queryset=Source.objects.filter(revoked_at__isnull=True),
+        # Most organisations have one website source: it is chosen already.
+        empty_label=None,
         help_text="The tracking source its submissions are counted under.",
     )
     lead_fields = forms.MultipleChoiceField(

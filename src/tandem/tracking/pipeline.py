@@ -464,6 +464,21 @@ def pending_count() -> int:
     return sum(matches.values_list("event_count", flat=True))
 
 
+# Processed batches are kept this long: the tracking page's figures look back a day, and a
+# month is enough to look into a problem.
+BATCH_RETENTION = dt.timedelta(days=30)
+PRUNE_EVERY_SECONDS = 3_600.0
+
+
+def prune_processed_batches(*, older_than: dt.timedelta = BATCH_RETENTION) -> int:
+    """Delete the records of batches processed longer ago than `older_than` (their events
+    stay); returns how many."""
+    deleted, _ = ReceivedBatch.objects.filter(
+        processed_at__isnull=False, received_at__lt=now() - older_than
+    ).delete()
+    return deleted
+
+
 def run_forever(
     *, poll_seconds: float = 0.05, stop: threading.Event | None = None, max_events: int = 5_000
 ) -> None:
@@ -471,9 +486,13 @@ def run_forever(
     again, so one bad moment does not stop tracking."""
     stop = stop or threading.Event()
     failures = 0
+    pruned_at = 0.0
     while not stop.is_set():
         close_old_connections()
         try:
+            if time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
+                prune_processed_batches()
+                pruned_at = time.monotonic()
             run = process_pending(max_events=max_events)
             failures = 0
         except Exception:

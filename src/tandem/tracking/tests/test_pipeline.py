@@ -1,9 +1,11 @@
 """The pipeline: events attached to leads, identities stitched, touches recorded, leads scored."""
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 
 from tandem.agreement.models import AgreementVersion, VersionStatus
 from tandem.agreement.starter import STARTER_TERMS
@@ -12,7 +14,7 @@ from tandem.core.testing import make_lead
 from tandem.leads.models import Company, Event, Identity, Lead, Stage, StageChange
 from tandem.scoring.models import LeadActivity, LeadScore
 from tandem.tracking.models import ReceivedBatch
-from tandem.tracking.pipeline import pending_count, process_pending
+from tandem.tracking.pipeline import pending_count, process_pending, prune_processed_batches
 from tandem.tracking.tests.conftest import Send
 
 pytestmark = pytest.mark.django_db
@@ -292,3 +294,16 @@ def test_a_company_found_by_its_website_is_found_by_its_group_id_later(
     processed()
     assert Company.objects.get() == company
     assert Lead.objects.get().company == company
+
+
+def test_records_of_batches_processed_a_month_ago_are_pruned_but_their_events_stay(
+    send: Send, processed: Processed
+) -> None:
+    with time_machine.travel(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), tick=False):
+        send("/v1/page", page("a1"))
+        processed()
+    send("/v1/page", page("a1"))
+    processed()
+    assert prune_processed_batches() == 1
+    assert ReceivedBatch.objects.count() == 1
+    assert Event.objects.count() == 2

@@ -5,6 +5,11 @@ var/bench/funnel-<N>.sqlite3, or the database `--database-url` names (created wh
 PostgreSQL). Settings are read once per process, so the command runs itself again with
 DATABASE_URL pointing there. The first run generates the data with the bulk writer; later runs
 with the same size and seed reuse it.
+
+`tandem bench ingest` times the tracking API over HTTP instead (`tracking.bench`). Its servers
+run in other processes, so nothing can be rolled back: its database (by default
+`<name>_bench_ingest` beside a PostgreSQL database, or var/bench/ingest.sqlite3) is made afresh
+on every run.
 """
 
 import json
@@ -26,10 +31,13 @@ from tandem.core.bench import DashboardTimings, Dataset, ensure_dataset, measure
 from tandem.core.demo.plan import DEFAULT_SEED
 from tandem.core.demo.records import MARKETERS
 from tandem.core.errors import DomainError
+from tandem.core.progress import Progress
 from tandem.core.time import now
 from tandem.scoring import bench as scoring_bench
+from tandem.tracking import bench as tracking_bench
+from tandem.tracking.bench_load import LoadResult
 
-BENCHMARKS = ("funnel", "rescore", "whatif")
+BENCHMARKS = ("funnel", "rescore", "whatif", "ingest")
 MAX_LEADS = 1_000_000
 SQL_SHOWN = 96
 
@@ -63,13 +71,19 @@ class Command(BaseCommand):
     help = (
         "Time Tandem against a generated data set: `funnel` (every query of the dashboard and "
         "the whole page), `rescore` (every lead rescored on activation, and live scoring after "
-        "one event) or `whatif` (one what-if replay), e.g. `tandem bench rescore --leads 1000000`."
+        "one event), `whatif` (one what-if replay) or `ingest` (tracked events a second over HTTP, "
+        "and the pipeline's delay), e.g. `tandem bench rescore --leads 1000000`."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("benchmark", choices=BENCHMARKS, help="What to measure.")
         parser.add_argument(
-            "--leads", type=int, default=MAX_LEADS, help="Size of the data set, in leads."
+            "--leads",
+            type=int,
+            help=(
+                f"Size of the data set, in leads (default {MAX_LEADS:,}; for ingest, the leads "
+                f"already known, default {tracking_bench.DEFAULT_LEADS:,})."
+            ),
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Generator seed.")
         parser.add_argument(
@@ -82,31 +96,41 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", help="Print the figures as one line of JSON."
         )
+        parser.add_argument(
+            "--seconds",
+            type=float,
+            default=tracking_bench.DEFAULT_SECONDS,
+            help="ingest: seconds of load on each endpoint (default 20).",
+        )
+        parser.add_argument(
+            "--events", type=int, help="ingest: send this many events instead of a timed load."
+        )
+        parser.add_argument(
+            "--connections",
+            type=int,
+            default=tracking_bench.DEFAULT_CONNECTIONS,
+            help="ingest: connections the load generator sends on at once (default 4).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        benchmark = options["benchmark"]
+        if options["leads"] is None:
+            options["leads"] = tracking_bench.DEFAULT_LEADS if benchmark == "ingest" else MAX_LEADS
         leads, seed, repeat = options["leads"], options["seed"], options["repeat"]
         if not 1 <= leads <= MAX_LEADS:
             raise CommandError(f"--leads must be between 1 and {MAX_LEADS:,}.")
         if repeat < 1:
             raise CommandError("--repeat must be at least 1.")
+        if benchmark == "ingest":
+            self._bench_ingest(options)
+            return
         url = options["database_url"] or default_database_url(leads, seed)
         if url != settings.DATABASE_URL:
             self._run_against(url, options)
             return
         self._say(f"Preparing the data set ({leads:,} leads, seed {seed})...")
         call_command("migrate", interactive=False, verbosity=0)
-        started = time.monotonic()
-
-        shown: dict[str, float] = {}
-
-        def progress(phase: str, done: int, total: int) -> None:
-            # At most one line every five seconds per phase, and always the last one.
-            moment = time.monotonic()
-            if done < total and moment - shown.get(phase, 0.0) < 5.0:
-                return
-            shown[phase] = moment
-            self._say(f"  {phase}: {done:,} of {total:,} ({moment - started:.0f} s)")
-
+        progress = self._progress()
         try:
             dataset = ensure_dataset(leads=leads, seed=seed, today=now().date(), progress=progress)
         except DomainError as error:
@@ -195,6 +219,118 @@ class Command(BaseCommand):
                     f"{outcomes.sql:,} SQL, {outcomes.won:,} won, revenue {outcomes.revenue:,}"
                 )
 
+    def _progress(self) -> Progress:
+        started = time.monotonic()
+        shown: dict[str, float] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            # At most one line every five seconds per phase, and always the last one.
+            moment = time.monotonic()
+            if done < total and moment - shown.get(phase, 0.0) < 5.0:
+                return
+            shown[phase] = moment
+            self._say(f"  {phase}: {done:,} of {total:,} ({moment - started:.0f} s)")
+
+        return progress
+
+    def _bench_ingest(self, options: dict[str, Any]) -> None:
+        if options["seconds"] <= 0:
+            raise CommandError("--seconds must be more than 0.")
+        if options["events"] is not None and options["events"] < 1:
+            raise CommandError("--events must be at least 1.")
+        if options["connections"] < 1:
+            raise CommandError("--connections must be at least 1.")
+        url = options["database_url"] or tracking_bench.default_database_url(
+            settings.DATABASE_URL, settings.VAR_DIR
+        )
+        try:
+            tracking_bench.check_database(url)
+            if url != settings.DATABASE_URL:
+                self._run_against(url, options)
+                return
+            tracking_bench.recreate_database(url)
+            self._say(f"Preparing the data set ({options['leads']:,} known leads)...")
+            audience = tracking_bench.prepare(
+                leads=options["leads"], seed=options["seed"], progress=self._progress()
+            )
+            figures = tracking_bench.measure_ingest(
+                audience,
+                database_url=url,
+                seconds=options["seconds"],
+                events=options["events"],
+                concurrency=options["connections"],
+                seed=options["seed"],
+                say=self._say,
+            )
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(figures.as_dict()))
+            return
+        self._print_ingest(figures, options)
+
+    def _print_ingest(self, figures: tracking_bench.IngestFigures, options: dict[str, Any]) -> None:
+        write = self.stdout.write
+        real, bare, pipeline = figures.real, figures.bare, figures.pipeline
+        length = (
+            f"{options['events']:,} events"
+            if options["events"] is not None
+            else f"{options['seconds']:g} s"
+        )
+        write(f"Ingest benchmark on {figures.database}: {figures.database_name}")
+        write(
+            f"Data: {figures.leads:,} known leads; batches of {figures.batch_events} events, "
+            f"{figures.concurrency} connections, {length} of load on each endpoint"
+        )
+        write(f"Mix: {figures.mix}")
+        write(f"Real endpoint POST {tracking_bench.REAL_PATH} (tandem serve --workers 2, worker):")
+        self._print_load(real, "at least 10,000 events/s", figures.meets_rate)
+        once = "each once" if figures.stored_once else "NOT each once"
+        write(
+            f"  {real.stored:,} events stored, {real.duplicates:,} answered as duplicates "
+            f"({real.replays:,} batches resent); the database holds {figures.events_in_database:,}"
+            f" ({once})"
+        )
+        if pipeline.drained:
+            write(
+                f"  Pipeline: every batch processed and scored {pipeline.seconds:.1f} s after the "
+                f"load started: {pipeline.events_per_second:,.0f} events/s end to end"
+            )
+        else:
+            write(
+                f"  Pipeline: NOT caught up {tracking_bench.DRAIN_SECONDS:.0f} s after the load; "
+                f"{pipeline.batches:,} batches processed"
+            )
+        latency = pipeline.latency
+        verdict = "met" if figures.meets_latency else "NOT met"
+        write(
+            f"  Accepted to scored, {pipeline.batches:,} batches: median {latency.median_ms:,.0f} "
+            f"ms, p95 {latency.p95_ms:,.0f} ms, max {latency.max_ms:,.0f} ms "
+            f"(target: p95 under 1 s, {verdict})"
+        )
+        write(
+            f"Bare endpoint POST {tracking_bench.BARE_PATH} (parse and one INSERT; tandem serve "
+            "--workers 2 --no-worker):"
+        )
+        self._print_load(bare, "", None)
+        verdict = "met" if figures.meets_ratio else "NOT met"
+        write(f"Real/bare: {figures.ratio:.2f} (target: at least 0.5, {verdict})")
+        if figures.profile_folder:
+            write(f"Profiles written to {figures.profile_folder}")
+
+    def _print_load(self, load: LoadResult, target: str, met: bool | None) -> None:
+        verdict = f" (target: {target}, {'met' if met else 'NOT met'})" if target else ""
+        ran_out = "; every prepared body sent" if load.ran_out else ""
+        self.stdout.write(
+            f"  {load.events:,} events acknowledged in {load.seconds:.1f} s: "
+            f"{load.events_per_second:,.0f} events/s{verdict}"
+        )
+        times = load.request_times
+        self.stdout.write(
+            f"  {load.acknowledged:,} requests answered 200, {load.failed:,} not{ran_out}; "
+            f"request time median {times.median_ms:,.1f} ms, p95 {times.p95_ms:,.1f} ms"
+        )
+
     def _say(self, message: str) -> None:
         self.stderr.style_func = None
         self.stderr.write(message)
@@ -209,6 +345,8 @@ class Command(BaseCommand):
             *("bench", options["benchmark"], "--database-url", url),
             *("--leads", str(options["leads"]), "--seed", str(options["seed"])),
             *("--repeat", str(options["repeat"])),
+            *("--seconds", str(options["seconds"]), "--connections", str(options["connections"])),
+            *(("--events", str(options["events"])) if options["events"] is not None else ()),
             *(["--json"] if options["json"] else []),
         ]
         with subprocess.Popen(  # noqa: S603 -- our own command, with arguments we parsed

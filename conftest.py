@@ -5,12 +5,19 @@ from django.conf import settings
 from django.test import Client
 
 from tandem.core.testing import Personas, make_personas
+from tandem.people.queries import forget_write_keys
 from tandem.people.services import create_api_token
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Tests create many users; a slow, strong hasher would dominate their run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_write_keys() -> None:
+    """Each test's database starts anew; so must what this process remembers of write keys."""
+    forget_write_keys()
 
 
 @pytest.fixture

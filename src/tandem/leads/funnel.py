@@ -14,7 +14,7 @@ a time) and `rebuild_funnel` (the whole ledger at once), so the two cannot drift
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -146,6 +146,21 @@ def record_reaches_in_bulk(*, lead_ids: list[int], to_stage: str, at: dt.datetim
             Reach(stage=stage, at=at, month=month) for stage in new_reaches(reached, to_stage)
         ]
         counts.add(reaches, reached)
+        rows.extend((lead_id, reach.stage.value, reach.at, reach.month) for reach in reaches)
+    written = _insert_reaches(rows)
+    add_to_rollup(counts)
+    return written
+
+
+def record_entries_in_bulk(entries: Sequence[tuple[int, str, dt.datetime]]) -> int:
+    """`record_reaches` for many leads entering the lifecycle, each (lead id, stage, when):
+    a new lead has reached nothing yet, so nothing is read."""
+    counts = FunnelCounts()
+    rows: list[tuple[int, str, dt.datetime, dt.date]] = []
+    for lead_id, stage, at in entries:
+        month = month_of(at)
+        reaches = [Reach(stage=reached, at=at, month=month) for reached in new_reaches({}, stage)]
+        counts.add(reaches, {})
         rows.extend((lead_id, reach.stage.value, reach.at, reach.month) for reach in reaches)
     written = _insert_reaches(rows)
     add_to_rollup(counts)

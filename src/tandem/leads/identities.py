@@ -67,11 +67,12 @@ class Stitched:
 
 
 def _attach_unstitched(kind: str, value: str, lead_id: int) -> list[int]:
-    column = "user_id" if kind == USER else "anonymous_id"
+    # Each condition repeats its partial index's own, without which SQLite ignores the index.
+    condition = "user_id = %s AND user_id <> ''" if kind == USER else "anonymous_id = %s"
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Event._meta.db_table} SET lead_id = %s "  # noqa: S608
-            f"WHERE {column} = %s AND lead_id IS NULL RETURNING id",
+            f"WHERE {condition} AND lead_id IS NULL RETURNING id",
             [lead_id, value],
         )
         return [event_id for (event_id,) in cursor.fetchall()]

@@ -5,7 +5,8 @@ rollups in the same transaction, so every funnel figure can be recomputed from t
 """
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -130,6 +131,51 @@ def enter_lifecycle(
         actor_label=actor_label,
         reason=reason,
     )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A new lead, not saved yet, entering the lifecycle at `stage`."""
+
+    lead: Lead
+    stage: str
+    at: dt.datetime
+    reason: str
+
+
+# No savepoint: the tracking pipeline calls this once per run, inside its own transaction.
+@transaction.atomic(savepoint=False)
+def enter_lifecycle_in_bulk(*, entries: Sequence[Entry], actor_label: str) -> list[Lead]:
+    """`enter_lifecycle` for many new leads at once: one insert of the leads, of their ledger
+    rows and of their funnel reaches. Returns the saved leads."""
+    for entry in entries:
+        stage = Stage(entry.stage)
+        if stage not in ENTRY_STAGES:
+            raise DomainError(
+                FORBIDDEN_ENTRY.format(stage=stage.label), fields={"stage": "not allowed"}
+            )
+        _check_time(entry.at)
+        entry.lead.stage = stage
+        entry.lead.stage_changed_at = entry.at
+    leads = Lead.objects.bulk_create([entry.lead for entry in entries])
+    adapt = connection.ops.adapt_datetimefield_value
+    recorded = adapt(now())
+    rows = [
+        (lead.pk, entry.stage, adapt(entry.at), month_of(entry.at), actor_label, entry.reason,
+         recorded)
+        for lead, entry in zip(leads, entries, strict=True)
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {StageChange._meta.db_table} (lead_id, from_stage, to_stage, at, "  # noqa: S608
+            "month, actor_id, actor_label, reason, agreement_version_id, recorded_at) "
+            "VALUES (%s, '', %s, %s, %s, NULL, %s, %s, NULL, %s)",
+            rows,
+        )
+    funnel.record_entries_in_bulk(
+        [(lead.pk, entry.stage, entry.at) for lead, entry in zip(leads, entries, strict=True)]
+    )
+    return leads
 
 
 @transaction.atomic

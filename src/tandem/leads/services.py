@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from tandem.campaigns.models import Campaign
 from tandem.core.errors import Conflict, DomainError, PermissionDenied, check_known_fields
 from tandem.core.roles import ASSIGNS_LEADS, Role
+from tandem.core.sql import in_list
 from tandem.core.time import now
 from tandem.leads import lifecycle
 from tandem.leads.models import Company, Deal, DealStage, Event, Lead, Stage
@@ -123,7 +124,7 @@ def create_company(*, by: User | None, name: str, **fields: Any) -> Company:
     """Create a company."""
     check_known_fields(fields, (COMPANY_FIELDS - {"name"}) | IMPORT_IDENTITY)
     domain = str(fields.get("domain", "")).lower()
-    if domain and Company.objects.filter(domain=domain).exists():
+    if domain and Company.objects.filter(domain=domain).exclude(domain="").exists():
         raise Conflict(DOMAIN_TAKEN.format(domain=domain), code="taken", fields={"domain": "taken"})
     company = Company(name=name, **{**fields, "domain": domain})
     _save_unique(company, field="domain", message=DOMAIN_TAKEN.format(domain=domain))
@@ -138,7 +139,10 @@ def update_company(*, company: Company, by: User | None, changes: Mapping[str, A
         setattr(company, field, value.lower() if field == "domain" else value)
     if (
         company.domain
-        and Company.objects.filter(domain=company.domain).exclude(pk=company.pk).exists()
+        and Company.objects.filter(domain=company.domain)
+        .exclude(domain="")
+        .exclude(pk=company.pk)
+        .exists()
     ):
         raise Conflict(
             DOMAIN_TAKEN.format(domain=company.domain), code="taken", fields={"domain": "taken"}
@@ -181,7 +185,7 @@ def create_lead(
     if fields.get("owner_id") is not None:
         _check_owner(owner_id=fields["owner_id"], by=by)
     email = str(fields.get("email", "")).lower()
-    if email and Lead.objects.filter(email=email).exists():
+    if email and Lead.objects.filter(email=email).exclude(email="").exists():
         raise Conflict(EMAIL_TAKEN.format(email=email), code="taken", fields={"email": "taken"})
     lead = Lead(**{**fields, "email": email})
     lifecycle.enter_lifecycle(
@@ -190,6 +194,24 @@ def create_lead(
     if scored:
         _score_fit(lead)
     return lead
+
+
+def create_leads_in_bulk(
+    *, entries: Sequence[tuple[dict[str, Any], str, dt.datetime, str]], actor_label: str
+) -> list[Lead]:
+    """Create many leads at once, each from (fields, stage, when, reason), for the system; the
+    caller scores them, in the same transaction.
+
+    For the tracking pipeline, which creates the leads of a run's new visitors together. Their
+    emails must be new: the caller has looked them up.
+    """
+    prepared = []
+    for fields, stage, at, reason in entries:
+        check_known_fields(fields, LEAD_FIELDS)
+        _check_references(fields)
+        lead = Lead(**{**fields, "email": str(fields.get("email", "")).lower()})
+        prepared.append(lifecycle.Entry(lead=lead, stage=stage, at=at, reason=reason))
+    return lifecycle.enter_lifecycle_in_bulk(entries=prepared, actor_label=actor_label)
 
 
 def _score_fit(lead: Lead) -> None:
@@ -218,7 +240,7 @@ def update_lead(
             _check_owner(owner_id=changes["owner_id"], by=by)
     if "email" in changes:
         changes = {**changes, "email": str(changes["email"]).lower()}
-        taken = Lead.objects.filter(email=changes["email"]).exclude(pk=lead.pk)
+        taken = Lead.objects.filter(email=changes["email"]).exclude(email="").exclude(pk=lead.pk)
         if changes["email"] and taken.exists():
             raise Conflict(
                 EMAIL_TAKEN.format(email=changes["email"]), code="taken", fields={"email": "taken"}
@@ -361,38 +383,52 @@ TOUCH_FIELDS = (
 )
 
 
-def _touched(lead: Lead, touches: Sequence[Touch]) -> bool:
-    """Apply `touches` (oldest first) to the lead's first and last touch; True if it changed."""
-    before = [getattr(lead, name) for name in TOUCH_FIELDS]
+def _touched(lead: dict[str, Any], touches: Sequence[Touch]) -> bool:
+    """Apply `touches` (oldest first) to a lead's touch fields; True if they changed."""
+    before = dict(lead)
     campaign_touches = [touch for touch in touches if touch.utm or touch.campaign_id]
-    has_first_touch = lead.first_touch_campaign_id is not None or any(
-        getattr(lead, name) for name in ("utm_source", "utm_medium", "utm_campaign")
+    has_first_touch = lead["first_touch_campaign_id"] is not None or any(
+        lead[name] for name in ("utm_source", "utm_medium", "utm_campaign")
     )
     if campaign_touches and not has_first_touch:
         first = campaign_touches[0]
-        for name, value in first.utm.items():
-            setattr(lead, name, value)
-        lead.first_touch_campaign_id = first.campaign_id
-        if first.landing_page and not lead.landing_page:
-            lead.landing_page = first.landing_page[:500]
-    if not lead.landing_page:
-        lead.landing_page = next((t.landing_page for t in touches if t.landing_page), "")[:500]
+        lead.update(first.utm)
+        lead["first_touch_campaign_id"] = first.campaign_id
+        if first.landing_page and not lead["landing_page"]:
+            lead["landing_page"] = first.landing_page[:500]
+    if not lead["landing_page"]:
+        lead["landing_page"] = next((t.landing_page for t in touches if t.landing_page), "")[:500]
     if campaign_touches:
         last = campaign_touches[-1]
         if last.campaign_id is not None:
-            lead.last_touch_campaign_id = last.campaign_id
+            lead["last_touch_campaign_id"] = last.campaign_id
         if last.landing_page:
-            lead.last_touch_landing_page = last.landing_page[:500]
-    return before != [getattr(lead, name) for name in TOUCH_FIELDS]
+            lead["last_touch_landing_page"] = last.landing_page[:500]
+    return before != lead
 
 
 def record_touches(touches: Mapping[int, Sequence[Touch]]) -> None:
     """Record first- and last-touch campaign and landing page of many leads at once: the
     first campaign a lead came from stays; the latest one is its last touch.
 
-    The caller scores the leads afterwards (fit rules may test these fields).
+    Plain SQL, as the tracking pipeline calls this for thousands of leads a second. The caller
+    scores the leads afterwards (fit rules may test these fields).
     """
-    leads = Lead.objects.filter(pk__in=list(touches)).only("pk", *TOUCH_FIELDS)
-    changed = [lead for lead in leads if _touched(lead, touches[lead.pk])]
-    if changed:
-        Lead.objects.bulk_update(changed, [*TOUCH_FIELDS, "updated_at"], batch_size=500)
+    table = Lead._meta.db_table
+    columns = ", ".join(TOUCH_FIELDS)
+    matches, params = in_list("id", sorted(touches))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {columns} FROM {table} WHERE {matches}", params)  # noqa: S608
+        leads = {row[0]: dict(zip(TOUCH_FIELDS, row[1:], strict=True)) for row in cursor.fetchall()}
+        stamp = connection.ops.adapt_datetimefield_value(now())
+        changed = [
+            (*lead.values(), stamp, lead_id)
+            for lead_id, lead in leads.items()
+            if _touched(lead, touches[lead_id])
+        ]
+        if changed:
+            assignments = ", ".join(f"{name} = %s" for name in (*TOUCH_FIELDS, "updated_at"))
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608
+                changed,
+            )

@@ -1,6 +1,7 @@
 """Reads about people: who an API token belongs to, which source a write key is, a user's role."""
 
 import datetime as dt
+import time
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
@@ -29,9 +30,29 @@ def user_for_token(secret: str) -> User | None:
     return token.user
 
 
+# Each tracking call names its source's key; remembering a key's source for a few seconds
+# spares a query per call. A revocation reaches every server process within that time.
+SOURCE_CACHE_SECONDS = 5.0
+_sources_by_digest: dict[str, tuple[float, Source | None]] = {}
+
+
 def source_for_write_key(key: str) -> Source | None:
     """The active tracking source whose write key is `key`, or None."""
-    return Source.objects.filter(digest=hash_token(key), revoked_at__isnull=True).first()
+    digest = hash_token(key)
+    moment = time.monotonic()
+    cached = _sources_by_digest.get(digest)
+    if cached is not None and moment - cached[0] < SOURCE_CACHE_SECONDS:
+        return cached[1]
+    source = Source.objects.filter(digest=digest, revoked_at__isnull=True).first()
+    if len(_sources_by_digest) > 10_000:
+        _sources_by_digest.clear()
+    _sources_by_digest[digest] = (moment, source)
+    return source
+
+
+def forget_write_keys() -> None:
+    """Drop remembered keys, as when a source changes in this process."""
+    _sources_by_digest.clear()
 
 
 def membership_of(user: AbstractBaseUser | AnonymousUser) -> Membership | None:

@@ -145,4 +145,8 @@ def revoke_source(*, by: User | None, prefix: str) -> Source:
         raise NotFound(NO_SUCH_SOURCE.format(prefix=prefix[:12]))
     source.revoked_at = now()
     source.save(update_fields=["revoked_at", "updated_at"])
+    # Imported here: the queries module imports this one.
+    from tandem.people.queries import forget_write_keys
+
+    forget_write_keys()
     return source

@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import random
+import zlib
 import statistics
 import threading
 import time
@@ -213,7 +214,8 @@ class _Website:
         message = self._message(
             "group", moment, user_id=person.user_id, anonymous_id=person.anonymous_id
         )
-        account = self.rng.randrange(200)
+        # A person works for one account: the same group call again changes nothing.
+        account = zlib.crc32(person.email.encode()) % 200
         message["groupId"] = f"acct-{account:03d}"
         message["traits"] = {
             "name": f"Account {account:03d}",

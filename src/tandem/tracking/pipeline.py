@@ -47,6 +47,7 @@ from tandem.tracking.models import ReceivedBatch
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_EVENTS = 5_000
+SQLITE_MAX_EVENTS = 1_000
 TRACKING_LABEL = "tracking"
 IDENTIFIED = "Identified by {source}."
 SUBMITTED_FORM = "Submitted the form {form}."
@@ -144,6 +145,9 @@ class _Run:
     # all the run's calls at once.
     emails: dict[str, int] = field(default_factory=dict)
     people: dict[int, Lead] = field(default_factory=dict)
+    # The companies group calls name, by group id and by domain.
+    groups: dict[str, Company] = field(default_factory=dict)
+    domains: dict[str, Company] = field(default_factory=dict)
     stitched: Stitched = field(default_factory=Stitched)
     created: int = 0
 
@@ -159,9 +163,34 @@ class _Run:
             for event in calls
             if (email := trait_fields.email_of(self.traits.get(event.id, {})))
         }
-        self.emails = dict(Lead.objects.filter(email__in=emails).values_list("email", "pk"))
+        self.emails = dict(
+            Lead.objects.filter(email__in=emails)
+            .exclude(email="")  # the unique index's condition, for SQLite to use it
+            .values_list("email", "pk")
+        )
         lead_ids = {lead for event in calls if (lead := self.lead_of(event)) is not None}
         self.people = Lead.objects.in_bulk([*lead_ids, *self.emails.values()])
+        groups = [event for event in calls if event.type == "group"]
+        if groups:
+            self.groups = {
+                company.external_id: company
+                for company in Company.objects.filter(
+                    import_source=TRACKING_LABEL, external_id__in={e.name for e in groups}
+                ).exclude(external_id="")
+            }
+            domains = {
+                domain
+                for event in groups
+                if (
+                    domain := trait_fields.company_fields(self.traits.get(event.id, {})).get(
+                        "domain"
+                    )
+                )
+            }
+            self.domains = {
+                company.domain: company
+                for company in Company.objects.filter(domain__in=domains).exclude(domain="")
+            }
 
     def lead_of(self, event: _Event) -> int | None:
         return identities.lead_of(event.keys, self.leads)
@@ -211,6 +240,7 @@ def process_pending(*, max_events: int = DEFAULT_MAX_EVENTS) -> PipelineRun:
             traits=_traits_of(event.id for event in events if event.type in IDENTITY_CALLS),
         )
         run.read_people(events)
+        _create_new_people(events, run)
         for event in events:
             if event.type in IDENTITY_CALLS:
                 _carry_out(event, run)
@@ -301,6 +331,45 @@ def _identify(event: _Event, run: _Run) -> None:
         _record_consent(event, lead_id)
 
 
+def _create_new_people(events: list[_Event], run: _Run) -> None:
+    """Create, in one go, the leads of the run's identify and form calls that name a user id or
+    email Tandem does not know yet, and link their ids. The calls are then carried out in
+    order as for anyone known. (Calls naming neither are rare and left to `_identify`.)"""
+    planned: dict[tuple[str, str], _Event] = {}
+    entries = []
+    for event in events:
+        if event.type not in ("identify", "form"):
+            continue
+        traits = run.traits.get(event.id, {})
+        fields = trait_fields.lead_fields(traits)
+        email = fields.get("email", "")
+        keys = [("user", event.user_id)] if event.user_id else []
+        keys += [("email", email)] if email else []
+        known = (event.user_id and (identities.USER, event.user_id) in run.leads) or (
+            email in run.emails
+        )
+        if not keys or known or any(key in planned for key in keys):
+            continue
+        planned.update(dict.fromkeys(keys, event))
+        if company_name := trait_fields.company_name_of(traits):
+            fields["company_id"] = _company_named(company_name)
+        fields["source"] = run.sources.get(event.source_id or 0, "")[:60]
+        stage = Stage.INQUIRY if event.type == "form" else Stage.LEAD
+        at = min(event.occurred_at, now())
+        entries.append((fields, stage, at, _entry_reason(event, run), event))
+    if not entries:
+        return
+    leads = lead_services.create_leads_in_bulk(
+        entries=[entry[:4] for entry in entries], actor_label=TRACKING_LABEL
+    )
+    for lead, entry in zip(leads, entries, strict=True):
+        run.people[lead.pk] = lead
+        if lead.email:
+            run.emails[lead.email] = lead.pk
+        run.link(entry[4].keys, lead.pk)
+    run.created += len(leads)
+
+
 def _entry_reason(event: _Event, run: _Run) -> str:
     if event.type == "form":
         return SUBMITTED_FORM.format(form=event.name)
@@ -316,7 +385,8 @@ def _update_lead(lead: Lead, fields: dict[str, Any], company_name: str) -> None:
                 changes["attributes"] = merged
         elif name == "email":
             # A lead's email is changed by people, not by a tracking call naming another one.
-            if not lead.email and not Lead.objects.filter(email=value).exists():
+            taken = Lead.objects.filter(email=value).exclude(email="").exists()
+            if not lead.email and not taken:
                 changes["email"] = value
         elif getattr(lead, name) != value:
             changes[name] = value
@@ -350,14 +420,15 @@ def _record_consent(event: _Event, lead_id: int) -> None:
 def _group(event: _Event, run: _Run) -> None:
     fields = trait_fields.company_fields(run.traits.get(event.id, {}))
     group_id = event.name
-    company = Company.objects.filter(import_source=TRACKING_LABEL, external_id=group_id).first()
+    company = run.groups.get(group_id)
     if company is None and fields.get("domain"):
-        company = Company.objects.filter(domain=fields["domain"]).first()
+        company = run.domains.get(fields["domain"])
         if company is not None and not company.external_id:
             # Found by its website: later calls naming only the group id find it too.
             lead_services.name_import_identity(
                 company=company, import_source=TRACKING_LABEL, external_id=group_id
             )
+            run.groups[group_id] = company
     if company is None:
         company = lead_services.create_company(
             by=None,
@@ -366,6 +437,9 @@ def _group(event: _Event, run: _Run) -> None:
             external_id=group_id,
             **fields,
         )
+        run.groups[group_id] = company
+        if company.domain:
+            run.domains[company.domain] = company
     else:
         changes = {
             name: value
@@ -480,11 +554,15 @@ def prune_processed_batches(*, older_than: dt.timedelta = BATCH_RETENTION) -> in
 
 
 def run_forever(
-    *, poll_seconds: float = 0.05, stop: threading.Event | None = None, max_events: int = 5_000
+    *, poll_seconds: float = 0.05, stop: threading.Event | None = None, max_events: int = 0
 ) -> None:
     """Process batches as they arrive until `stop` is set; a failed run is logged and tried
     again, so one bad moment does not stop tracking."""
     stop = stop or threading.Event()
+    # SQLite has one writer: a shorter run lets tracking calls store their events in between.
+    max_events = max_events or (
+        SQLITE_MAX_EVENTS if connection.vendor == "sqlite" else DEFAULT_MAX_EVENTS
+    )
     failures = 0
     pruned_at = 0.0
     while not stop.is_set():

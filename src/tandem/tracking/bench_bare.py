@@ -2,7 +2,8 @@
 
 The bare endpoint is the floor the real one is measured against: served the same way (gunicorn,
 Django, its middleware), it parses a batch and inserts its events into the events table with one
-multi-row INSERT, and does nothing else — no write key, no validation, no identity or campaign
+multi-row INSERT, with the same JSON library and time conversion as the real one, and does
+nothing else — no write key, no validation, no identity or campaign
 look-up, no hand-off to the pipeline. It is served only where TANDEM_URLCONF names this module,
 which only the benchmark's own servers do.
 
@@ -13,12 +14,12 @@ server process writes its cProfile file there.
 import atexit
 import cProfile
 import datetime as dt
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
@@ -27,7 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from tandem.core.time import now
 from tandem.leads.models import Event
 from tandem.tracking import views
-from tandem.tracking.ingest import EVENT_COLUMNS, JSON_COLUMNS, ROWS_PER_STATEMENT
+from tandem.tracking.ingest import EVENT_COLUMNS, JSON_COLUMNS, ROWS_PER_STATEMENT, time_adapter
 
 PROFILE_EVERY = 25
 NAME_FIELDS = {"track": "event", "page": "name", "screen": "name", "group": "groupId"}
@@ -45,21 +46,19 @@ def _insert_sql(count: int) -> str:
 def _time(value: Any) -> Any:
     if not value:
         return None
-    return connection.ops.adapt_datetimefield_value(
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    )
+    return time_adapter()(dt.datetime.fromisoformat(value))
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value or {}, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(value or {}).decode()
 
 
 @csrf_exempt
 def bare_batch(request: HttpRequest) -> HttpResponse:
     """Insert a batch's events as they are, in the columns the real endpoint fills."""
-    body = json.loads(request.body)
+    body = orjson.loads(request.body)
     source_id = int(request.GET["source"])
-    received = connection.ops.adapt_datetimefield_value(now())
+    received = time_adapter()(now())
     sent_at = _time(body.get("sentAt"))
     messages = body["batch"]
     with connection.cursor() as cursor:

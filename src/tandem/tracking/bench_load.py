@@ -11,10 +11,10 @@ import itertools
 import json
 import math
 import random
-import zlib
 import statistics
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 

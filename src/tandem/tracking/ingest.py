@@ -101,7 +101,7 @@ def _sqlite_time(moment: dt.datetime | None) -> str | None:
     return None if moment is None else str(moment.astimezone(dt.UTC).replace(tzinfo=None))
 
 
-def _time_adapter() -> Callable[[dt.datetime | None], Any]:
+def time_adapter() -> Callable[[dt.datetime | None], Any]:
     if connection.vendor == "sqlite":
         return _sqlite_time
     return connection.ops.adapt_datetimefield_value
@@ -120,7 +120,7 @@ def store_events(
     keys = [identities.keys_of(user_id=row.user_id, anonymous_id=row.anonymous_id) for row in rows]
     leads = identities.known_leads({key for row_keys in keys for key in row_keys})
     campaigns = campaigns_of(rows)
-    adapt = _time_adapter()
+    adapt = time_adapter()
     received = adapt(received_at)
     event_ids: list[int] = []
     with connection.cursor() as cursor:

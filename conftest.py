@@ -7,6 +7,7 @@ from django.test import Client
 from tandem.core.testing import Personas, make_personas
 from tandem.people.queries import forget_write_keys
 from tandem.people.services import create_api_token
+from tandem.tracking.pipeline import forget_kinds
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -15,9 +16,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_write_keys() -> None:
-    """Each test's database starts anew; so must what this process remembers of write keys."""
+def _fresh_memory() -> None:
+    """Each test's database starts anew; so must what this process remembers of write keys
+    and event kinds."""
     forget_write_keys()
+    forget_kinds()
 
 
 @pytest.fixture

@@ -37,12 +37,14 @@ def known_leads(keys: Collection[IdentityKey]) -> dict[IdentityKey, int]:
     """The lead of each identity among `keys` that has one."""
     if not keys:
         return {}
-    matches, params = in_list("value", sorted({value for _, value in keys}))
+    # Both columns of the unique index, so both databases search it instead of scanning.
+    kinds, kind_params = in_list("kind", sorted({kind for kind, _ in keys}))
+    values, value_params = in_list("value", sorted({value for _, value in keys}))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT kind, value, lead_id FROM {Identity._meta.db_table} "  # noqa: S608
-            f"WHERE {matches} AND lead_id IS NOT NULL",
-            params,
+            f"WHERE {kinds} AND {values} AND lead_id IS NOT NULL",
+            [*kind_params, *value_params],
         )
         return {(kind, value): lead for kind, value, lead in cursor.fetchall()}
 
@@ -67,8 +69,9 @@ class Stitched:
 
 
 def _attach_unstitched(kind: str, value: str, lead_id: int) -> list[int]:
-    # Each condition repeats its partial index's own, without which SQLite ignores the index.
-    condition = "user_id = %s AND user_id <> ''" if kind == USER else "anonymous_id = %s"
+    # Each condition repeats its partial index's own, word for word: SQLite uses a partial
+    # index only for a query whose WHERE contains the index's own terms.
+    condition = "user_id = %s AND NOT (user_id = '')" if kind == USER else "anonymous_id = %s"
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Event._meta.db_table} SET lead_id = %s "  # noqa: S608

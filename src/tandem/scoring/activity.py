@@ -77,17 +77,14 @@ def append_events(*, lead_id: int, events: Sequence[Event]) -> None:
 
     Must run inside the transaction that saved the events; locks the activity row until then.
     """
+    kinds = intern_kinds([(event.type, event.name, event.properties) for event in events])
     append_activity(
-        {
-            lead_id: [
-                (event.type, event.name, event.properties, event.occurred_at) for event in events
-            ]
-        }
+        {lead_id: [(kind, event.occurred_at) for kind, event in zip(kinds, events, strict=True)]}
     )
 
 
-# (type, name, properties, occurred_at) of one event.
-NewEvent = tuple[str, str, Mapping[str, Any], dt.datetime]
+# (EventKind id, occurred_at) of one event.
+NewEvent = tuple[int, dt.datetime]
 
 
 def append_activity(events_by_lead: Mapping[int, Sequence[NewEvent]]) -> None:
@@ -97,17 +94,13 @@ def append_activity(events_by_lead: Mapping[int, Sequence[NewEvent]]) -> None:
     Must run inside the transaction that saved or stitched the events; locks the leads'
     activity rows until then.
     """
-    events_by_lead = {lead: events for lead, events in events_by_lead.items() if events}
-    if not events_by_lead:
-        return
-    flat = [event for events in events_by_lead.values() for event in events]
-    kinds = iter(intern_kinds([(type, name, properties) for type, name, properties, _ in flat]))
     added = {
-        lead_id: np.array(
-            [(seconds_of(occurred), next(kinds)) for _, _, _, occurred in events], dtype=PAIR
-        )
+        lead_id: np.array([(seconds_of(occurred), kind) for kind, occurred in events], dtype=PAIR)
         for lead_id, events in events_by_lead.items()
+        if events
     }
+    if not added:
+        return
     table = LeadActivity._meta.db_table
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     matches, params = in_list("lead_id", sorted(added))

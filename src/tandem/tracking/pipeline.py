@@ -75,6 +75,8 @@ class _Event:
     type: str
     name: str
     properties: dict[str, Any]
+    # As the database hands it back: the key under which its EventKind is remembered.
+    properties_text: str
     context: dict[str, Any]
     occurred_at: dt.datetime
     campaign_id: int | None
@@ -94,6 +96,14 @@ EVENT_COLUMNS = (
 def _json(value: Any) -> Any:
     # Both databases hand JSON to a plain cursor as text; a dict is taken as it comes.
     return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode()
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _time(value: Any) -> dt.datetime:
@@ -125,6 +135,7 @@ def _load_events(event_ids: Iterable[int]) -> list[_Event]:
             type=row[4],
             name=row[5],
             properties=_json(row[6]),
+            properties_text=_text(row[6]),
             context=_json(row[7]),
             occurred_at=_time(row[8]),
             campaign_id=row[9],
@@ -249,13 +260,17 @@ def process_pending(*, max_events: int = DEFAULT_MAX_EVENTS) -> PipelineRun:
         for event in stitched_elsewhere:
             event.lead_id = run.stitched.events[event.id]
         new_activity = [event for event in attached + stitched_elsewhere if event.lead_id]
-        activity.append_activity(_by_lead(new_activity))
+        kinds, new_kinds = _KINDS.ids_of(new_activity)
+        activity.append_activity(_by_lead(new_activity, kinds))
         _record_touches(new_activity)
         lead_ids = sorted({event.lead_id for event in new_activity if event.lead_id})
         summary = scoring_services.score_leads(lead_ids=lead_ids)
         ReceivedBatch.objects.filter(pk__in=[batch_id for batch_id, _ in batches]).update(
             processed_at=now()
         )
+    # Remembered only once committed: a rolled-back run's kinds do not exist.
+    if not connection.in_atomic_block:
+        _KINDS.remember(new_kinds)
     return PipelineRun(
         batches=len(batches),
         events=len(events),
@@ -385,8 +400,7 @@ def _update_lead(lead: Lead, fields: dict[str, Any], company_name: str) -> None:
                 changes["attributes"] = merged
         elif name == "email":
             # A lead's email is changed by people, not by a tracking call naming another one.
-            taken = Lead.objects.filter(email=value).exclude(email="").exists()
-            if not lead.email and not taken:
+            if not lead.email and not Lead.objects.filter(email=value).exclude(email="").exists():
                 changes["email"] = value
         elif getattr(lead, name) != value:
             changes[name] = value
@@ -476,12 +490,51 @@ def _attach(events: list[_Event], run: _Run) -> list[_Event]:
     return [event for event in events if event.lead_id is not None]
 
 
-def _by_lead(events: list[_Event]) -> dict[int, list[activity.NewEvent]]:
+def _by_lead(events: list[_Event], kinds: list[int]) -> dict[int, list[activity.NewEvent]]:
     grouped: dict[int, list[activity.NewEvent]] = defaultdict(list)
-    for event in events:
+    for event, kind in zip(events, kinds, strict=True):
         assert event.lead_id is not None  # noqa: S101 (only attached events come here)
-        grouped[event.lead_id].append((event.type, event.name, event.properties, event.occurred_at))
+        grouped[event.lead_id].append((kind, event.occurred_at))
     return grouped
+
+
+KindKey = tuple[str, str, str]
+
+
+class _KindIds:
+    """EventKind ids by (type, name, properties as stored), remembered by this process: most
+    events are of a few kinds, and working a kind out (a canonical dump, a hash, a look-up)
+    would cost more than the rest of an event's processing."""
+
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self.known: dict[KindKey, int] = {}
+
+    def ids_of(self, events: list[_Event]) -> tuple[list[int], dict[KindKey, int]]:
+        """The kind of each event, and the kinds not remembered before."""
+        keys = [(event.type, event.name, event.properties_text) for event in events]
+        missing = {
+            key: event for key, event in zip(keys, events, strict=True) if key not in self.known
+        }
+        ids = activity.intern_kinds(
+            [(event.type, event.name, event.properties) for event in missing.values()]
+        )
+        new = dict(zip(missing, ids, strict=True))
+        return [self.known.get(key) or new[key] for key in keys], new
+
+    def remember(self, kinds: dict[KindKey, int]) -> None:
+        if len(self.known) + len(kinds) > self.LIMIT:
+            self.known.clear()
+        self.known.update(kinds)
+
+
+_KINDS = _KindIds()
+
+
+def forget_kinds() -> None:
+    """Drop remembered kinds, as when the database was emptied under this process."""
+    _KINDS.known.clear()
 
 
 def _record_touches(events: list[_Event]) -> None:

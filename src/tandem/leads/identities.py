@@ -8,7 +8,7 @@ shared computer later people are told apart by their user ids, which decide firs
 Writes here run inside the tracking pipeline's transaction, which scores the leads after.
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -118,6 +118,59 @@ def link(key: IdentityKey, lead_id: int, stitched: Stitched) -> int:
         for alias_kind, alias_value in waiting.values_list("kind", "value"):
             link((alias_kind, alias_value), lead_id, stitched)
     return lead_id
+
+
+def link_many(links: Mapping[IdentityKey, int], stitched: Stitched) -> dict[IdentityKey, int]:
+    """`link` for many ids at once, each to its lead, in a few statements whatever their
+    number; returns the lead each id belongs to."""
+    if not links:
+        return {}
+    table = Identity._meta.db_table
+    stamp = connection.ops.adapt_datetimefield_value(now())
+    rows = list(links.items())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (kind, value, lead_id, same_as_user_id, created_at) "  # noqa: S608
+            f"VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(rows))} "
+            "ON CONFLICT (kind, value) DO UPDATE SET lead_id = excluded.lead_id "
+            f"WHERE {table}.lead_id IS NULL RETURNING kind, value",
+            [param for (kind, value), lead in rows for param in (kind, value, lead, "", stamp)],
+        )
+        claimed = {(kind, value) for kind, value in cursor.fetchall()}
+    owners = {key: lead for key, lead in links.items() if key in claimed}
+    owners.update(known_leads([key for key in links if key not in claimed]))
+    for kind in (USER, ANONYMOUS):
+        newly = {
+            value: lead
+            for (of, value), lead in owners.items()
+            if of == kind and (of, value) in claimed
+        }
+        _attach_many(kind, newly, stitched)
+    waiting = Identity.objects.filter(
+        same_as_user_id__in=[value for kind, value in claimed if kind == USER], lead__isnull=True
+    ).values_list("kind", "value", "same_as_user_id")
+    aliases = {(kind, value): owners[(USER, user_id)] for kind, value, user_id in waiting}
+    owners.update(link_many(aliases, stitched))
+    return owners
+
+
+def _attach_many(kind: str, leads: Mapping[str, int], stitched: Stitched) -> None:
+    """`_attach_unstitched` for many ids of one kind, in one statement."""
+    if not leads:
+        return
+    column = "user_id" if kind == USER else "anonymous_id"
+    # The partial index's own terms, word for word, as in `_attach_unstitched`.
+    condition = f"{column} IN ({', '.join(['%s'] * len(leads))})"
+    condition += " AND NOT (user_id = '')" if kind == USER else ""
+    cases = " ".join(["WHEN %s THEN %s"] * len(leads))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Event._meta.db_table} SET lead_id = CASE {column} {cases} END "  # noqa: S608
+            f"WHERE {condition} AND lead_id IS NULL RETURNING id, lead_id",
+            [*(param for pair in leads.items() for param in pair), *leads],
+        )
+        for event_id, lead_id in cursor.fetchall():
+            stitched.events[event_id] = lead_id
 
 
 def alias(*, user_id: str, previous_id: str, stitched: Stitched) -> int | None:

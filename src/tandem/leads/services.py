@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from tandem.campaigns.models import Campaign
 from tandem.core.errors import Conflict, DomainError, PermissionDenied, check_known_fields
 from tandem.core.roles import ASSIGNS_LEADS, Role
-from tandem.core.sql import in_list
+from tandem.core.sql import in_list, update_rows
 from tandem.core.time import now
 from tandem.leads import lifecycle
 from tandem.leads.models import Company, Deal, DealStage, Event, Lead, Stage
@@ -212,6 +212,19 @@ def create_leads_in_bulk(
         lead = Lead(**{**fields, "email": str(fields.get("email", "")).lower()})
         prepared.append(lifecycle.Entry(lead=lead, stage=stage, at=at, reason=reason))
     return lifecycle.enter_lifecycle_in_bulk(entries=prepared, actor_label=actor_label)
+
+
+def set_companies(companies: Mapping[int, int]) -> None:
+    """Put many leads (lead id → company id) in their companies in one statement batch, for the
+    system; the caller scores them, in the same transaction."""
+    if not companies:
+        return
+    stamp = now()
+    update_rows(
+        Lead,
+        ["company_id", "updated_at"],
+        [(company_id, stamp, lead_id) for lead_id, company_id in companies.items()],
+    )
 
 
 def _score_fit(lead: Lead) -> None:
@@ -420,15 +433,10 @@ def record_touches(touches: Mapping[int, Sequence[Touch]]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id, {columns} FROM {table} WHERE {matches}", params)  # noqa: S608
         leads = {row[0]: dict(zip(TOUCH_FIELDS, row[1:], strict=True)) for row in cursor.fetchall()}
-        stamp = connection.ops.adapt_datetimefield_value(now())
-        changed = [
-            (*lead.values(), stamp, lead_id)
-            for lead_id, lead in leads.items()
-            if _touched(lead, touches[lead_id])
-        ]
-        if changed:
-            assignments = ", ".join(f"{name} = %s" for name in (*TOUCH_FIELDS, "updated_at"))
-            cursor.executemany(
-                f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608
-                changed,
-            )
+    stamp = now()
+    changed = [
+        (*lead.values(), stamp, lead_id)
+        for lead_id, lead in leads.items()
+        if _touched(lead, touches[lead_id])
+    ]
+    update_rows(Lead, [*TOUCH_FIELDS, "updated_at"], changed)

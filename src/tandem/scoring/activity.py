@@ -21,6 +21,8 @@ from tandem.core.sql import in_list
 from tandem.leads.models import Event
 from tandem.scoring.models import EventKind, LeadActivity
 
+# Leads per upsert of their activity, within SQLite's limit on parameters.
+UPSERT_ROWS = 5_000
 PAIR = np.dtype([("at", "<i8"), ("kind", "<u4")])
 Pairs = npt.NDArray[np.void]
 
@@ -110,23 +112,22 @@ def append_activity(events_by_lead: Mapping[int, Sequence[NewEvent]]) -> None:
             params,
         )
         stored = {lead_id: unpack(blob) for lead_id, blob in cursor.fetchall()}
-        updates, inserts = [], []
+        rows = []
         for lead_id, pairs in added.items():
-            if lead_id in stored:
-                merged = canonical(np.concatenate([stored[lead_id], pairs]))
-                updates.append((merged.tobytes(), len(merged), lead_id))
-            else:
-                merged = canonical(pairs)
-                inserts.append((lead_id, merged.tobytes(), len(merged)))
-        if updates:
-            cursor.executemany(
-                f"UPDATE {table} SET events = %s, event_count = %s WHERE lead_id = %s",  # noqa: S608
-                updates,
+            merged = canonical(
+                np.concatenate([stored[lead_id], pairs]) if lead_id in stored else pairs
             )
-        if inserts:
-            cursor.executemany(
-                f"INSERT INTO {table} (lead_id, events, event_count) VALUES (%s, %s, %s)",  # noqa: S608
-                inserts,
+            rows.append((lead_id, merged.tobytes(), len(merged)))
+        # One upsert per few thousand leads: run once per lead, PostgreSQL would parse and plan
+        # the statement each time.
+        for start in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[start : start + UPSERT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {table} (lead_id, events, event_count) "  # noqa: S608
+                f"VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} "
+                "ON CONFLICT (lead_id) DO UPDATE SET events = excluded.events, "
+                "event_count = excluded.event_count",
+                [value for row in chunk for value in row],
             )
 
 

@@ -39,6 +39,8 @@ from tandem.scoring.queries import (
 SCORING_LABEL = "scoring"
 MQL_REASON = "Meets the MQL rule of agreement v{number}: grade {grade}, score {score}."
 WRITE_CHUNK = 20_000
+# Scores per upsert, within SQLite's limit on parameters.
+UPSERT_ROWS = 3_000
 
 
 @dataclass(frozen=True)
@@ -114,19 +116,26 @@ def _write_scores(
                 for row in zip(ids, *columns, repeat(version.id), repeat(scored_at)):
                     copy.write_row(row)
             return
-        sql = (
-            f"INSERT INTO {table} ({SCORE_COLUMNS}) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-        )
-        if lead_ids is not None:
-            # A few leads: replace their rows in place, in the same statement.
-            sql += " ON CONFLICT (lead_id) DO UPDATE SET " + ", ".join(
-                f"{column} = excluded.{column}" for column in SCORE_COLUMNS.split(", ")[1:]
-            )
+        one_row = "(%s, %s, %s, %s, %s, %s, %s, %s)"
         stamp = connection.ops.adapt_datetimefield_value(scored_at)
         rows = zip(ids, *columns, repeat(version.id), repeat(stamp))
-        while chunk := list(islice(rows, WRITE_CHUNK)):
-            cursor.executemany(sql, chunk)
+        if lead_ids is None:
+            sql = f"INSERT INTO {table} ({SCORE_COLUMNS}) VALUES {one_row}"  # noqa: S608
+            while chunk := list(islice(rows, WRITE_CHUNK)):
+                cursor.executemany(sql, chunk)
+            return
+        # Some leads: replace their rows in place, a few thousand per statement (run once per
+        # row, PostgreSQL would parse and plan the statement each time).
+        update = ", ".join(
+            f"{column} = excluded.{column}" for column in SCORE_COLUMNS.split(", ")[1:]
+        )
+        while chunk := list(islice(rows, UPSERT_ROWS)):
+            cursor.execute(
+                f"INSERT INTO {table} ({SCORE_COLUMNS}) "  # noqa: S608
+                f"VALUES {', '.join([one_row] * len(chunk))} "
+                f"ON CONFLICT (lead_id) DO UPDATE SET {update}",
+                [value for row in chunk for value in row],
+            )
 
 
 def _move_to_mql(

@@ -31,7 +31,7 @@ import orjson
 from django.db import close_old_connections, connection, transaction
 
 from tandem.core.errors import DomainError
-from tandem.core.sql import in_list
+from tandem.core.sql import in_list, update_rows
 from tandem.core.time import now
 from tandem.leads import identities
 from tandem.leads import services as lead_services
@@ -46,7 +46,7 @@ from tandem.tracking.models import ReceivedBatch
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_EVENTS = 5_000
+DEFAULT_MAX_EVENTS = 2_000
 SQLITE_MAX_EVENTS = 1_000
 TRACKING_LABEL = "tracking"
 IDENTIFIED = "Identified by {source}."
@@ -159,6 +159,8 @@ class _Run:
     # The companies group calls name, by group id and by domain.
     groups: dict[str, Company] = field(default_factory=dict)
     domains: dict[str, Company] = field(default_factory=dict)
+    # The company group calls put each lead in, written together at the end of the calls.
+    companies_of_leads: dict[int, int] = field(default_factory=dict)
     stitched: Stitched = field(default_factory=Stitched)
     created: int = 0
 
@@ -255,6 +257,7 @@ def process_pending(*, max_events: int = DEFAULT_MAX_EVENTS) -> PipelineRun:
         for event in events:
             if event.type in IDENTITY_CALLS:
                 _carry_out(event, run)
+        lead_services.set_companies(run.companies_of_leads)
         attached = _attach(events, run)
         stitched_elsewhere = _load_events(set(run.stitched.events) - {e.id for e in events})
         for event in stitched_elsewhere:
@@ -284,19 +287,22 @@ def process_pending(*, max_events: int = DEFAULT_MAX_EVENTS) -> PipelineRun:
 def _carry_out(event: _Event, run: _Run) -> None:
     """One identity call; a call that cannot be carried out is logged and skipped, its event
     kept."""
+    # Each write is in a savepoint of its own, so a refused one leaves the run's others; a call
+    # that changes nothing (most of them: a known person saying who they are again) writes
+    # nothing and costs no savepoint.
     try:
-        with transaction.atomic():
-            if event.type in ("identify", "form"):
-                _identify(event, run)
-            elif event.type == "alias":
+        if event.type in ("identify", "form"):
+            _identify(event, run)
+        elif event.type == "alias":
+            with transaction.atomic():
                 lead_id = identities.alias(
                     user_id=event.user_id, previous_id=event.name, stitched=run.stitched
                 )
-                if lead_id is not None:
-                    run.leads[(identities.USER, event.user_id)] = lead_id
-                    run.leads[(identities.ANONYMOUS, event.name)] = lead_id
-            elif event.type == "group":
-                _group(event, run)
+            if lead_id is not None:
+                run.leads[(identities.USER, event.user_id)] = lead_id
+                run.leads[(identities.ANONYMOUS, event.name)] = lead_id
+        elif event.type == "group":
+            _group(event, run)
     except DomainError as error:
         logger.warning("Tracking event %s was stored but not applied: %s", event.id, error)
 
@@ -320,7 +326,10 @@ def _identify(event: _Event, run: _Run) -> None:
     if lead_id is None and not fields and not event.user_id:
         return
     company_name = trait_fields.company_name_of(traits)
-    if lead_id is None:
+    if lead_id is not None:
+        _identify_known(event, run, lead_id, fields, company_name)
+        return
+    with transaction.atomic():
         if company_name:
             fields["company_id"] = _company_named(company_name)
         lead = lead_services.create_lead(
@@ -338,12 +347,29 @@ def _identify(event: _Event, run: _Run) -> None:
         if lead.email:
             run.emails[lead.email] = lead_id
         run.created += 1
-    else:
-        _update_lead(run.person(lead_id), fields, company_name)
-    run.link(event.keys, lead_id)
+        run.link(event.keys, lead_id)
+        if event.type == "form":
+            _record_consent(event, lead_id)
     event.lead_id = lead_id
-    if event.type == "form":
-        _record_consent(event, lead_id)
+
+
+def _identify_known(
+    event: _Event, run: _Run, lead_id: int, fields: dict[str, Any], company_name: str
+) -> None:
+    lead = run.person(lead_id)
+    changes = _lead_changes(lead, fields)
+    needs_company = bool(company_name) and lead.company_id is None
+    unlinked = [key for key in event.keys if key not in run.leads]
+    if changes or needs_company or unlinked or event.type == "form":
+        with transaction.atomic():
+            if needs_company:
+                changes["company_id"] = _company_named(company_name)
+            if changes:
+                lead_services.update_lead(lead=lead, by=None, changes=changes, scored=False)
+            run.link(unlinked, lead_id)
+            if event.type == "form":
+                _record_consent(event, lead_id)
+    event.lead_id = lead_id
 
 
 def _create_new_people(events: list[_Event], run: _Run) -> None:
@@ -377,11 +403,15 @@ def _create_new_people(events: list[_Event], run: _Run) -> None:
     leads = lead_services.create_leads_in_bulk(
         entries=[entry[:4] for entry in entries], actor_label=TRACKING_LABEL
     )
+    links: dict[IdentityKey, int] = {}
     for lead, entry in zip(leads, entries, strict=True):
         run.people[lead.pk] = lead
         if lead.email:
             run.emails[lead.email] = lead.pk
-        run.link(entry[4].keys, lead.pk)
+        for key in entry[4].keys:
+            if key not in run.leads:
+                links.setdefault(key, lead.pk)
+    run.leads.update(identities.link_many(links, run.stitched))
     run.created += len(leads)
 
 
@@ -391,7 +421,8 @@ def _entry_reason(event: _Event, run: _Run) -> str:
     return IDENTIFIED.format(source=run.sources.get(event.source_id or 0, "a tracking call"))
 
 
-def _update_lead(lead: Lead, fields: dict[str, Any], company_name: str) -> None:
+def _lead_changes(lead: Lead, fields: dict[str, Any]) -> dict[str, Any]:
+    """What of `fields` would change the lead."""
     changes: dict[str, Any] = {}
     for name, value in fields.items():
         if name == "attributes":
@@ -404,10 +435,7 @@ def _update_lead(lead: Lead, fields: dict[str, Any], company_name: str) -> None:
                 changes["email"] = value
         elif getattr(lead, name) != value:
             changes[name] = value
-    if company_name and lead.company_id is None:
-        changes["company_id"] = _company_named(company_name)
-    if changes:
-        lead_services.update_lead(lead=lead, by=None, changes=changes, scored=False)
+    return changes
 
 
 def _company_named(name: str) -> int:
@@ -444,13 +472,14 @@ def _group(event: _Event, run: _Run) -> None:
             )
             run.groups[group_id] = company
     if company is None:
-        company = lead_services.create_company(
-            by=None,
-            name=fields.pop("name", group_id),
-            import_source=TRACKING_LABEL,
-            external_id=group_id,
-            **fields,
-        )
+        with transaction.atomic():
+            company = lead_services.create_company(
+                by=None,
+                name=fields.pop("name", group_id),
+                import_source=TRACKING_LABEL,
+                external_id=group_id,
+                **fields,
+            )
         run.groups[group_id] = company
         if company.domain:
             run.domains[company.domain] = company
@@ -461,14 +490,12 @@ def _group(event: _Event, run: _Run) -> None:
             if name != "domain" and getattr(company, name) != value
         }
         if changes:
-            lead_services.update_company(company=company, by=None, changes=changes)
+            with transaction.atomic():
+                lead_services.update_company(company=company, by=None, changes=changes)
     lead_id = run.lead_of(event)
-    if lead_id is not None:
-        lead = run.person(lead_id)
-        if lead.company_id != company.pk:
-            lead_services.update_lead(
-                lead=lead, by=None, changes={"company_id": company.pk}, scored=False
-            )
+    if lead_id is not None and run.person(lead_id).company_id != company.pk:
+        run.person(lead_id).company_id = company.pk
+        run.companies_of_leads[lead_id] = company.pk
 
 
 def _attach(events: list[_Event], run: _Run) -> list[_Event]:
@@ -481,12 +508,7 @@ def _attach(events: list[_Event], run: _Run) -> list[_Event]:
         elif event.lead_id is None and (lead_id := run.lead_of(event)) is not None:
             event.lead_id = lead_id
             updates.append((lead_id, event.id))
-    if updates:
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {Event._meta.db_table} SET lead_id = %s WHERE id = %s",  # noqa: S608
-                updates,
-            )
+    update_rows(Event, ["lead"], updates)
     return [event for event in events if event.lead_id is not None]
 
 

@@ -243,9 +243,10 @@ def run_load(
     events: int | None,
     concurrency: int,
     seed: int,
+    rate: float | None = None,
 ) -> LoadResult:
     """Generate and send a load from a process of its own, so the generator's work is not the
-    server's; returns what it achieved."""
+    server's; returns what it achieved. `rate` paces it (events a second)."""
     if events is not None:
         requests = math.ceil(events / BATCH_EVENTS)
     else:
@@ -261,6 +262,7 @@ def run_load(
         "write_key": audience.write_key,
         "seconds": seconds if events is None else None,
         "concurrency": concurrency,
+        "rate": rate,
     }
     generator = context.Process(
         target=_generate_and_send, args=(sending, audience, requests, seed, options)
@@ -509,6 +511,7 @@ def measure_ingest(
     concurrency: int,
     seed: int,
     say: Callable[[str], None],
+    rate: float | None = None,
 ) -> IngestFigures:
     """Load the real endpoint and wait for the pipeline, then load the bare endpoint."""
     profile_folder = os.environ.get(PROFILE_VARIABLE, "")
@@ -518,7 +521,7 @@ def measure_ingest(
     after_batch = ReceivedBatch.objects.aggregate(highest=Max("pk"))["highest"] or 0
     say("Loading the real endpoint (tandem serve --workers 2, with its worker)...")
     with _real_server(database_url, profile_folder) as port:
-        real = load(port=port, path=REAL_PATH, seed=seed + 1)
+        real = load(port=port, path=REAL_PATH, seed=seed + 1, rate=rate)
         say(
             f"  {real.events:,} events acknowledged in {real.seconds:.1f} s; waiting for the "
             "pipeline to process them..."

@@ -308,9 +308,12 @@ def send_load(
     write_key: str,
     seconds: float | None,
     concurrency: int,
+    rate: float | None = None,
 ) -> LoadResult:
     """Send `load` from `concurrency` threads, each on a keep-alive connection, until every body
-    is sent or `seconds` have passed; answers are counted as a library would."""
+    is sent or `seconds` have passed; answers are counted as a library would. With `rate`
+    (events a second) the bodies are sent on a schedule, as steady traffic arrives; without,
+    as fast as the server answers."""
     headers = {
         "Content-Type": "application/json",
         "Authorization": "Basic " + _basic(write_key),
@@ -326,6 +329,8 @@ def send_load(
     def sender(tally: _Tally, request_times: list[float]) -> None:
         client = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         while (index := next(next_index)) < len(load.bodies):
+            if rate:
+                time.sleep(max(0.0, started + index * BATCH_EVENTS / rate - time.perf_counter()))
             if time.perf_counter() >= deadline:
                 break
             sent = time.perf_counter()
@@ -371,7 +376,8 @@ def send_load(
         replays=sum(tally.replays for tally in tallies),
         seconds=round(ended - started, 3),
         started_at=started_at,
-        ran_out=seconds is not None and ended < deadline,
+        ran_out=seconds is not None
+        and sum(tally.acknowledged + tally.failed for tally in tallies) >= len(load.bodies),
         request_times=Spread.of([value for part in times for value in part]),
     )
 

@@ -111,6 +111,15 @@ class Command(BaseCommand):
             default=tracking_bench.DEFAULT_CONNECTIONS,
             help="ingest: connections the load generator sends on at once (default 4).",
         )
+        parser.add_argument(
+            "--rate",
+            type=float,
+            help=(
+                "ingest: offer the real endpoint this many events a second, as steady traffic, "
+                "instead of as many as it takes (the time to score is then measured below "
+                "saturation)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         benchmark = options["benchmark"]
@@ -240,6 +249,8 @@ class Command(BaseCommand):
             raise CommandError("--events must be at least 1.")
         if options["connections"] < 1:
             raise CommandError("--connections must be at least 1.")
+        if options["rate"] is not None and options["rate"] <= 0:
+            raise CommandError("--rate must be more than 0.")
         url = options["database_url"] or tracking_bench.default_database_url(
             settings.DATABASE_URL, settings.VAR_DIR
         )
@@ -261,6 +272,7 @@ class Command(BaseCommand):
                 concurrency=options["connections"],
                 seed=options["seed"],
                 say=self._say,
+                rate=options["rate"],
             )
         except DomainError as error:
             raise CommandError(error.message) from None
@@ -283,7 +295,15 @@ class Command(BaseCommand):
             f"{figures.concurrency} connections, {length} of load on each endpoint"
         )
         write(f"Mix: {figures.mix}")
-        write(f"Real endpoint POST {tracking_bench.REAL_PATH} (tandem serve --workers 2, worker):")
+        pace = (
+            f", offered {options['rate']:,.0f} events/s (the rate target needs an unpaced run)"
+            if options["rate"]
+            else ""
+        )
+        write(
+            f"Real endpoint POST {tracking_bench.REAL_PATH} (tandem serve --workers 2, "
+            f"worker){pace}:"
+        )
         self._print_load(real, "at least 10,000 events/s", figures.meets_rate)
         once = "each once" if figures.stored_once else "NOT each once"
         write(
@@ -347,6 +367,7 @@ class Command(BaseCommand):
             *("--repeat", str(options["repeat"])),
             *("--seconds", str(options["seconds"]), "--connections", str(options["connections"])),
             *(("--events", str(options["events"])) if options["events"] is not None else ()),
+            *(("--rate", str(options["rate"])) if options["rate"] is not None else ()),
             *(["--json"] if options["json"] else []),
         ]
         with subprocess.Popen(  # noqa: S603 -- our own command, with arguments we parsed

@@ -21,13 +21,18 @@ WORDING = "Yes, email me about the product."
 
 
 def test_an_admin_creates_a_source_whose_key_sends_from_a_web_page_as_analytics_js_does(
-    page: Page, log_in: Callable[[str], None], live_server: LiveServer, personas: Personas
+    page: Page,
+    log_in: Callable[[str], None],
+    screenshot: Callable[[str], None],
+    live_server: LiveServer,
+    personas: Personas,
 ) -> None:
     log_in("admin")
     page.goto("/tracking/")
     page.get_by_label("New source").fill("Website")
     page.get_by_role("button", name="Create source").click()
     key = page.locator("#write-key").inner_text()
+    screenshot("tracking-source-created")
 
     # analytics.js sends text/plain with the key in the body, so the browser needs no preflight.
     status = page.evaluate(
@@ -55,7 +60,10 @@ def _fill_in(page: Page) -> None:
 
 
 def test_a_marketer_creates_a_form_and_a_visitor_fills_it_in_on_its_hosted_page(
-    page: Page, log_in: Callable[[str], None], personas: Personas
+    page: Page,
+    log_in: Callable[[str], None],
+    screenshot: Callable[[str], None],
+    personas: Personas,
 ) -> None:
     create_source(by=None, name="Website")
     log_in("marketer")
@@ -65,8 +73,10 @@ def test_a_marketer_creates_a_form_and_a_visitor_fills_it_in_on_its_hosted_page(
     page.get_by_label("Consent wording").fill(WORDING)
     page.get_by_role("button", name="Create the form").click()
     expect(page.locator("#snippet")).to_contain_text("<form")
+    screenshot("tracking-form-detail")
 
     page.goto(f"/f/{Form.objects.get().key}/?utm_source=linkedin&utm_campaign=spring")
+    screenshot("tracking-form-page")
     _fill_in(page)
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
 

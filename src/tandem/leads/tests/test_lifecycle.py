@@ -4,10 +4,17 @@ import pytest
 
 from tandem.core.errors import Conflict, DomainError
 from tandem.core.testing import Personas, make_lead
-from tandem.leads import lifecycle
+from tandem.leads import lifecycle, services
 from tandem.leads.funnel import rebuild_funnel
 from tandem.leads.lifecycle import FORBIDDEN_MOVE
-from tandem.leads.models import LEDGER_IS_APPEND_ONLY, FunnelMonth, Lead, Stage, StageChange
+from tandem.leads.models import (
+    LEDGER_IS_APPEND_ONLY,
+    FunnelMonth,
+    Lead,
+    Stage,
+    StageChange,
+    StageReach,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +230,59 @@ def test_a_bulk_move_leaves_a_lead_whose_last_change_is_later() -> None:
     )
     assert moved == []
     assert Lead.objects.get(pk=lead.pk).stage == Stage.LEAD
+
+
+def _rows_of(prefix: str) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    leads = Lead.objects.filter(email__startswith=prefix)
+    changes = StageChange.objects.filter(lead__in=leads).order_by("lead__email")
+    reaches = StageReach.objects.filter(lead__in=leads).order_by("lead__email", "stage")
+    return (
+        [
+            (email.removeprefix(prefix), *rest)
+            for email, *rest in changes.values_list(
+                "lead__email", "from_stage", "to_stage", "at", "month", "actor_label", "reason"
+            )
+        ],
+        [
+            (email.removeprefix(prefix), *rest)
+            for email, *rest in reaches.values_list("lead__email", "stage", "at", "month")
+        ],
+    )
+
+
+def _rollup() -> dict[tuple[str, dt.date], tuple[int, int]]:
+    rows = FunnelMonth.objects.values_list("stage", "month", "reached", "advanced")
+    return {(stage, month): (reached, advanced) for stage, month, reached, advanced in rows}
+
+
+# Two months, three entry stages: a lead entering at MQL has passed inquiry and lead too.
+ENTRIES = [
+    ("ann@example.com", Stage.LEAD, dt.datetime(2026, 3, 31, 23, tzinfo=dt.UTC)),
+    ("bob@example.com", Stage.INQUIRY, dt.datetime(2026, 4, 2, 9, tzinfo=dt.UTC)),
+    ("cy@example.com", Stage.MQL, dt.datetime(2026, 4, 3, 9, tzinfo=dt.UTC)),
+]
+
+
+def test_leads_entering_in_bulk_leave_the_same_ledger_and_funnel_as_one_by_one() -> None:
+    for email, stage, at in ENTRIES:
+        services.create_lead(
+            by=None,
+            stage=stage,
+            at=at,
+            reason="Came in",
+            actor_label="tracking",
+            email=f"one-{email}",
+        )
+    rollup_one_by_one = _rollup()
+
+    services.create_leads_in_bulk(
+        entries=[
+            ({"email": f"bulk-{email}"}, stage, at, "Came in") for email, stage, at in ENTRIES
+        ],
+        actor_label="tracking",
+    )
+
+    assert _rows_of("bulk-") == _rows_of("one-")
+    assert _rollup() == {
+        key: (2 * reached, 2 * advanced) for key, (reached, advanced) in rollup_one_by_one.items()
+    }

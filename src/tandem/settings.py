@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tandem.agreement",
     "tandem.scoring",
     "tandem.tracking",
+    "tandem.handoff",
     "tandem.notifications",
     "tandem.reports",
 ]

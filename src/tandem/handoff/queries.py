@@ -1,0 +1,80 @@
+"""Reads for routing: which rule a lead meets, which reps can take it, how loaded they are."""
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Count
+from pydantic import TypeAdapter
+
+from tandem.agreement.rules import FitCondition
+from tandem.core.roles import Role
+from tandem.handoff.models import Assignment, RepCapacity, RoutingRule
+from tandem.leads.models import Lead
+from tandem.scoring.engine import condition_test
+
+# A rep with no capacity set takes this many open leads.
+DEFAULT_CAPACITY = 20
+CONDITIONS = TypeAdapter(list[FitCondition])
+
+
+def lead_value(lead: Lead, field: str) -> Any:
+    """The value a fit condition's `field` names for this lead (`company.segment`,
+    `attributes.plan`, `company.attributes.plan`, `country`, …)."""
+    owner: Any = lead
+    if field.startswith("company."):
+        if lead.company is None:
+            return None
+        owner, field = lead.company, field.removeprefix("company.")
+    if field.startswith("attributes."):
+        return owner.attributes.get(field.removeprefix("attributes."))
+    return getattr(owner, field)
+
+
+def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
+    return all(
+        condition_test(condition)(lead_value(lead, condition.field))
+        for condition in CONDITIONS.validate_python(rule.conditions)
+    )
+
+
+def active_rules() -> list[RoutingRule]:
+    return list(RoutingRule.objects.filter(is_active=True).select_related("team", "rep"))
+
+
+def current_assignment(lead: Lead) -> Assignment | None:
+    return Assignment.objects.filter(lead=lead, ended_at__isnull=True).first()
+
+
+def open_leads(rep_ids: Collection[int]) -> dict[int, int]:
+    """Each rep's current assignments."""
+    rows = (
+        Assignment.objects.filter(rep_id__in=rep_ids, ended_at__isnull=True)
+        .values("rep_id")
+        .annotate(count=Count("id"))
+    )
+    counts = dict.fromkeys(rep_ids, 0)
+    counts.update({row["rep_id"]: row["count"] for row in rows})
+    return counts
+
+
+def capacities(rep_ids: Collection[int], at: dt.datetime) -> dict[int, int]:
+    """Each rep's capacity now: 0 while away."""
+    set_for = {row.rep_id: row for row in RepCapacity.objects.filter(rep_id__in=rep_ids)}
+    return {
+        rep_id: (
+            0
+            if rep_id in set_for and (set_for[rep_id].away_until or at) > at
+            else (set_for[rep_id].open_leads if rep_id in set_for else DEFAULT_CAPACITY)
+        )
+        for rep_id in rep_ids
+    }
+
+
+def reps_of(rule: RoutingRule) -> list[User]:
+    """The active sales reps a rule sends leads to."""
+    people = User.objects.filter(is_active=True, membership__role=Role.SALES_REP)
+    if rule.rep_id is not None:
+        return list(people.filter(pk=rule.rep_id))
+    return list(people.filter(membership__team=rule.team_id).order_by("pk"))

@@ -1,7 +1,7 @@
 """Reads for routing: which rule a lead meets, which reps can take it, how loaded they are."""
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -32,11 +32,32 @@ def lead_value(lead: Lead, field: str) -> Any:
     return getattr(owner, field)
 
 
-def rule_matches(rule: RoutingRule, lead: Lead) -> bool:
-    return all(
-        condition_test(condition)(lead_value(lead, condition.field))
+Tests = list[tuple[str, Callable[[Any], bool]]]
+
+
+def conditions_of(rule: RoutingRule) -> Tests:
+    """The rule's conditions as (field, test) pairs."""
+    return [
+        (condition.field, condition_test(condition))
         for condition in CONDITIONS.validate_python(rule.conditions)
+    ]
+
+
+def meets(tests: Tests, lead: Lead) -> bool:
+    return all(test(lead_value(lead, field)) for field, test in tests)
+
+
+def assigned(lead_ids: Collection[int]) -> set[int]:
+    """Those of the leads with a current assignment."""
+    return set(
+        Assignment.objects.filter(lead_id__in=lead_ids, ended_at__isnull=True).values_list(
+            "lead_id", flat=True
+        )
     )
+
+
+def leads_to_route(lead_ids: Collection[int]) -> list[Lead]:
+    return list(Lead.objects.filter(pk__in=lead_ids).select_related("company").order_by("pk"))
 
 
 def active_rules() -> list[RoutingRule]:

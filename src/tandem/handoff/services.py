@@ -3,6 +3,7 @@ weighted by each rep's capacity; a manager may reassign. Every assignment is rec
 rule, or the person, that made it."""
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -13,7 +14,7 @@ from tandem.core.time import now
 from tandem.handoff import queries
 from tandem.handoff.models import Assignment, RoutingRule
 from tandem.leads import services as lead_services
-from tandem.leads.models import Lead
+from tandem.leads.models import Lead, Stage
 from tandem.people.queries import role_of
 
 ROUTED = "Routed by rule {position} ({name})."
@@ -24,14 +25,9 @@ NEEDS_REASON = "Say why the lead is reassigned."
 SAME_REP = "The lead is already {name}'s."
 
 
-def choose_rep(rule: RoutingRule, at: dt.datetime) -> User | None:
-    """The rep whose turn it is under `rule`: of those not away and under capacity, the one with
-    the fewest open leads for their capacity (so over time each gets leads in proportion to
-    it); ties go to the rep with the lower id. None when nobody can take a lead."""
-    reps = queries.reps_of(rule)
-    ids = [rep.pk for rep in reps]
-    capacity = queries.capacities(ids, at)
-    load = queries.open_leads(ids)
+def _turn(reps: list[User], capacity: dict[int, int], load: dict[int, int]) -> User | None:
+    """Of the reps not away and under capacity, the one with the fewest open leads for their
+    capacity (so over time each gets leads in proportion to it); ties go to the lower id."""
     free = [rep for rep in reps if load[rep.pk] < capacity[rep.pk]]
     if not free:
         return None
@@ -39,28 +35,55 @@ def choose_rep(rule: RoutingRule, at: dt.datetime) -> User | None:
 
 
 @transaction.atomic
-def route_lead(*, lead: Lead, at: dt.datetime | None = None) -> Assignment | None:
-    """Assign the lead by the first active rule it meets that has a rep free; the current
-    assignment when it has one; None when no rule finds a rep (it waits for a person)."""
-    current = queries.current_assignment(lead)
-    if current is not None:
-        return current
+def route_leads(*, lead_ids: Collection[int], at: dt.datetime | None = None) -> list[Assignment]:
+    """Assign each lead without a current assignment by the first active rule it meets that
+    has a rep free; a lead no rule can place stays unassigned, waiting for a person. Reads the
+    rules, reps and their loads once, however many leads: activation can make thousands of
+    MQLs at once."""
+    rules = queries.active_rules()
+    if not rules or not lead_ids:
+        return []
     moment = at or now()
-    for rule in queries.active_rules():
-        if not queries.rule_matches(rule, lead):
-            continue
-        rep = choose_rep(rule, moment)
-        if rep is None:
-            continue
-        return _assign(
-            lead=lead,
-            rep=rep,
-            rule=rule,
-            by=None,
-            reason=ROUTED.format(position=rule.position, name=rule.name),
-            at=moment,
-        )
-    return None
+    assigned = queries.assigned(lead_ids)
+    leads = queries.leads_to_route([pk for pk in lead_ids if pk not in assigned])
+    conditions = {rule.pk: queries.conditions_of(rule) for rule in rules}
+    reps = {rule.pk: queries.reps_of(rule) for rule in rules}
+    everyone = {rep.pk for team in reps.values() for rep in team}
+    capacity = queries.capacities(everyone, moment)
+    load = queries.open_leads(everyone)
+    made: list[Assignment] = []
+    for lead in leads:
+        for rule in rules:
+            if not queries.meets(conditions[rule.pk], lead):
+                continue
+            rep = _turn(reps[rule.pk], capacity, load)
+            if rep is None:
+                continue
+            load[rep.pk] += 1
+            made.append(
+                Assignment(
+                    lead=lead,
+                    rep=rep,
+                    rule=rule,
+                    reason=ROUTED.format(position=rule.position, name=rule.name),
+                    assigned_at=moment,
+                )
+            )
+            break
+    lead_services.set_owners({assignment.lead_id: assignment.rep_id for assignment in made})
+    return Assignment.objects.bulk_create(made)
+
+
+def route_lead(*, lead: Lead, at: dt.datetime | None = None) -> Assignment | None:
+    """`route_leads` for one lead: its current assignment, or None when no rule placed it."""
+    route_leads(lead_ids=[lead.pk], at=at)
+    return queries.current_assignment(lead)
+
+
+def route_new_mqls(*, stage: str, lead_ids: list[int], **_: object) -> None:
+    """Route leads as they become MQLs (connected to `leads.signals.stage_entered`)."""
+    if stage == Stage.MQL:
+        route_leads(lead_ids=lead_ids)
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from tandem.core.errors import Conflict, DomainError
 from tandem.core.sql import in_list
 from tandem.core.time import month_of, now
-from tandem.leads import funnel
+from tandem.leads import funnel, signals
 from tandem.leads.models import Lead, Stage, StageChange
 
 OPEN_STAGES = frozenset(
@@ -95,6 +95,7 @@ def _append(
         agreement_version_id=agreement_version_id,
     )
     funnel.record_reaches(lead_id=lead.pk, to_stage=to_stage, at=at, is_new_lead=from_stage == "")
+    signals.stage_entered.send(sender=Lead, stage=to_stage, lead_ids=[lead.pk])
     return change
 
 
@@ -175,6 +176,11 @@ def enter_lifecycle_in_bulk(*, entries: Sequence[Entry], actor_label: str) -> li
     funnel.record_entries_in_bulk(
         [(lead.pk, entry.stage, entry.at) for lead, entry in zip(leads, entries, strict=True)]
     )
+    entered: dict[str, list[int]] = {}
+    for lead, entry in zip(leads, entries, strict=True):
+        entered.setdefault(entry.stage, []).append(lead.pk)
+    for entry_stage, lead_ids in entered.items():
+        signals.stage_entered.send(sender=Lead, stage=Stage(entry_stage), lead_ids=lead_ids)
     return leads
 
 
@@ -337,3 +343,4 @@ def _append_in_bulk(
             [to_stage.value, stamp, recorded, *params],
         )
     funnel.record_reaches_in_bulk(lead_ids=ids, to_stage=to_stage, at=at)
+    signals.stage_entered.send(sender=Lead, stage=to_stage, lead_ids=ids)

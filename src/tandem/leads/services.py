@@ -227,6 +227,17 @@ def set_companies(companies: Mapping[int, int]) -> None:
     )
 
 
+def set_owners(owners: Mapping[int, int]) -> None:
+    """Give many leads (lead id → owner id) their owners in one statement batch, for the system,
+    which has chosen people in sales (routing)."""
+    stamp = now()
+    update_rows(
+        Lead,
+        ["owner", "updated_at"],
+        [(owner_id, stamp, lead_id) for lead_id, owner_id in owners.items()],
+    )
+
+
 def _score_fit(lead: Lead) -> None:
     """Grade the lead under the active agreement; it may meet the MQL rule at once."""
     summary = scoring_services.score_leads(lead_ids=[lead.pk])

@@ -12,6 +12,7 @@ from tandem.core.testing import Personas, make_lead
 from tandem.core.time import now
 from tandem.handoff import services
 from tandem.handoff.models import Assignment, RepCapacity, RoutingRule
+from tandem.leads import lifecycle
 from tandem.leads import services as lead_services
 from tandem.leads.models import Lead, Stage
 from tandem.people.models import Team
@@ -142,3 +143,40 @@ def test_a_manager_may_not_reassign_to_another_teams_rep(personas: Personas) -> 
 def test_a_reassignment_needs_a_reason(personas: Personas) -> None:
     with pytest.raises(DomainError):
         services.reassign(lead=_mql(1), to=personas.other_rep, by=personas.manager, reason=" ")
+
+
+def test_a_lead_is_routed_as_it_becomes_an_mql(personas: Personas) -> None:
+    _rule(1, team=_team("Sales"))
+    lead = make_lead(stage=Stage.LEAD, email="a@example.com")
+    assert not Assignment.objects.exists()
+
+    lifecycle.change_stage(lead=lead, to_stage=Stage.MQL, by=personas.marketer)
+
+    assert Assignment.objects.get(lead=lead).rule.position == 1
+
+
+def test_leads_made_mqls_together_are_routed_together_with_capacity_weighting(
+    personas: Personas,
+) -> None:
+    _rule(1, team=_team("Sales"))
+    _capacity(personas.sales_rep, 10)
+    _capacity(personas.other_rep, 30)
+    leads = [make_lead(stage=Stage.LEAD, email=f"{n}@example.com") for n in range(40)]
+
+    lifecycle.change_stages_in_bulk(
+        reasons={lead.pk: "Meets the rule" for lead in leads},
+        to_stage=Stage.MQL,
+        at=now(),
+        actor_label="scoring",
+    )
+
+    counts = Counter(Assignment.objects.values_list("rep__username", flat=True))
+    assert counts == {"sales_rep": 10, "other_rep": 30}
+    assert set(Lead.objects.values_list("owner__username", flat=True)) == {"sales_rep", "other_rep"}
+
+
+def test_a_lead_that_is_not_an_mql_is_not_routed(personas: Personas) -> None:
+    _rule(1, team=_team("Sales"))
+    lead = make_lead(stage=Stage.LEAD, email="a@example.com")
+    lifecycle.change_stage(lead=lead, to_stage=Stage.DISQUALIFIED, by=personas.marketer)
+    assert not Assignment.objects.exists()

@@ -3,18 +3,21 @@ weighted by each rep's capacity; a manager may reassign. Every assignment is rec
 rule, or the person, that made it."""
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from pydantic import ValidationError
 
 from tandem.core.errors import DomainError, PermissionDenied
 from tandem.core.roles import Role
 from tandem.core.time import now
 from tandem.handoff import queries
-from tandem.handoff.models import Assignment, RoutingRule
+from tandem.handoff.models import Assignment, RepCapacity, RoutingRule
 from tandem.leads import services as lead_services
 from tandem.leads.models import Lead, Stage
+from tandem.people.models import Team
 from tandem.people.queries import role_of
 
 ROUTED = "Routed by rule {position} ({name})."
@@ -23,6 +26,60 @@ REASSIGNS = frozenset({Role.SALES_MANAGER, Role.ADMIN})
 MAY_NOT_REASSIGN = "Your role ({role}) may not reassign leads; a sales manager or an admin may."
 NEEDS_REASON = "Say why the lead is reassigned."
 SAME_REP = "The lead is already {name}'s."
+
+
+MANAGES_ROUTING = frozenset({Role.SALES_MANAGER, Role.ADMIN})
+MAY_NOT_MANAGE_ROUTING = (
+    "Your role ({role}) may not change routing; a sales manager or an admin may."
+)
+ONE_TARGET = "A routing rule sends leads to a team or to one rep, not both and not neither."
+BAD_CONDITIONS = "The conditions are not valid: {detail}"
+
+
+def _check_routing_manager(by: User | None) -> None:
+    """Sales managers and admins change routing; None is the system (the demo, the console)."""
+    if by is None:
+        return
+    role = role_of(by)
+    if role not in MANAGES_ROUTING:
+        raise PermissionDenied(MAY_NOT_MANAGE_ROUTING.format(role=role.label if role else "none"))
+
+
+@transaction.atomic
+def create_rule(
+    *,
+    by: User | None,
+    name: str,
+    position: int,
+    team: Team | None = None,
+    rep: User | None = None,
+    conditions: Sequence[Mapping[str, Any]] = (),
+) -> RoutingRule:
+    """Add a routing rule at `position`, its conditions checked as the agreement's are."""
+    _check_routing_manager(by)
+    if (team is None) == (rep is None):
+        raise DomainError(ONE_TARGET, fields={"team": "one of team or rep"})
+    try:
+        queries.CONDITIONS.validate_python(list(conditions))
+    except ValidationError as error:
+        raise DomainError(
+            BAD_CONDITIONS.format(detail=error.errors()[0]["msg"]), fields={"conditions": "invalid"}
+        ) from None
+    return RoutingRule.objects.create(
+        name=name, position=position, team=team, rep=rep, conditions=list(conditions)
+    )
+
+
+@transaction.atomic
+def set_capacity(
+    *, by: User | None, rep: User, open_leads: int, away_until: dt.datetime | None = None
+) -> RepCapacity:
+    """How many open leads `rep` takes at most, and until when they are away."""
+    _check_routing_manager(by)
+    capacity, _ = RepCapacity.objects.update_or_create(
+        rep=rep, defaults={"open_leads": open_leads, "away_until": away_until}
+    )
+    return capacity
 
 
 def _turn(reps: list[User], capacity: dict[int, int], load: dict[int, int]) -> User | None:

@@ -12,7 +12,8 @@ from tandem.core.demo.tracking import DEMO_WRITE_KEY
 from tandem.core.management.commands.demo import DEMO_PASSWORD
 from tandem.core.management.commands.serve import bind_address
 from tandem.core.roles import Role
-from tandem.leads.models import Event, FunnelMonth, Lead, StageChange
+from tandem.handoff.models import Assignment
+from tandem.leads.models import Event, FunnelMonth, Lead, Stage, StageChange
 from tandem.people.models import Membership
 from tandem.tracking.models import Form
 
@@ -108,3 +109,16 @@ def test_demo_prints_a_write_key_that_tracking_accepts_and_a_form_address() -> N
         content_type="application/json",
     )
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_demo_mql_has_one_current_assignment_with_its_rule() -> None:
+    run_demo("--leads", "300")
+
+    mqls = Lead.objects.filter(stage=Stage.MQL)
+    current = Assignment.objects.filter(ended_at__isnull=True, lead__in=mqls)
+    assert mqls.exists()
+    assert sorted(current.values_list("lead_id", flat=True)) == sorted(
+        mqls.values_list("pk", flat=True)
+    )
+    assert not current.filter(rule__isnull=True).exists()

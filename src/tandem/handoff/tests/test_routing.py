@@ -180,3 +180,34 @@ def test_a_lead_that_is_not_an_mql_is_not_routed(personas: Personas) -> None:
     lead = make_lead(stage=Stage.LEAD, email="a@example.com")
     lifecycle.change_stage(lead=lead, to_stage=Stage.DISQUALIFIED, by=personas.marketer)
     assert not Assignment.objects.exists()
+
+
+def test_a_manager_adds_a_rule_whose_conditions_are_checked(personas: Personas) -> None:
+    rule = services.create_rule(
+        by=personas.manager,
+        name="Germany",
+        position=1,
+        team=_team("Sales"),
+        conditions=[{"field": "country", "op": "equals", "value": "DE"}],
+    )
+    assert rule.conditions == [{"field": "country", "op": "equals", "value": "DE"}]
+    with pytest.raises(DomainError, match="not valid"):
+        services.create_rule(
+            by=personas.manager,
+            name="Bad",
+            position=2,
+            team=_team("Sales"),
+            conditions=[{"field": "shoe_size", "op": "equals", "value": 9}],
+        )
+    with pytest.raises(DomainError):
+        services.create_rule(by=personas.manager, name="Nowhere", position=3)
+
+
+@pytest.mark.parametrize("who", ["sales_rep", "marketer", "marketing_lead", "executive"])
+def test_only_sales_managers_and_admins_change_routing(personas: Personas, who: str) -> None:
+    with pytest.raises(PermissionDenied):
+        services.create_rule(
+            by=personas.by_name(who), name="Mine", position=1, rep=personas.sales_rep
+        )
+    with pytest.raises(PermissionDenied):
+        services.set_capacity(by=personas.by_name(who), rep=personas.sales_rep, open_leads=99)

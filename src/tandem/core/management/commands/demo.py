@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tandem.core.demo.agreement import write_agreement
 from tandem.core.demo.plan import DEFAULT_SEED, make_plan
 from tandem.core.demo.records import PEOPLE, TEAMS
+from tandem.core.demo.routing import write_routing
 from tandem.core.demo.tracking import DemoTracking, write_tracking
 from tandem.core.demo.write_bulk import write_bulk
 from tandem.core.demo.write_services import Written, write_people, write_with_services
@@ -94,6 +95,9 @@ class Command(BaseCommand):
             self._generate(leads=leads, seed=options["seed"])
             people = write_people(TEAMS, PEOPLE, password=DEMO_PASSWORD)
         self._sign_agreement(people)
+        routed = write_routing()
+        if routed:
+            self._say(f"Routed {routed:,} MQLs to the sales team by capacity.")
         tracking = write_tracking(people)
         address = bind_address(options["host"], options["port"])
         self._print_logins(address)

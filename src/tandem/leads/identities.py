@@ -68,61 +68,18 @@ class Stitched:
             self.events[event_id] = lead_id
 
 
-def _attach_unstitched(kind: str, value: str, lead_id: int) -> list[int]:
-    # Each condition repeats its partial index's own, word for word: SQLite uses a partial
-    # index only for a query whose WHERE contains the index's own terms.
-    condition = "user_id = %s AND NOT (user_id = '')" if kind == USER else "anonymous_id = %s"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Event._meta.db_table} SET lead_id = %s "  # noqa: S608
-            f"WHERE {condition} AND lead_id IS NULL RETURNING id",
-            [lead_id, value],
-        )
-        return [event_id for (event_id,) in cursor.fetchall()]
-
-
-def _claim(kind: str, value: str, lead_id: int) -> int | None:
-    """Give the id to the lead unless it has one already; returns the lead it had, or None
-    when it is the given lead's now."""
-    table = Identity._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (kind, value, lead_id, same_as_user_id, created_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, '', %s) ON CONFLICT (kind, value) DO UPDATE "
-            f"SET lead_id = excluded.lead_id WHERE {table}.lead_id IS NULL RETURNING id",
-            [kind, value, lead_id, connection.ops.adapt_datetimefield_value(now())],
-        )
-        if cursor.fetchone() is not None:
-            return None
-        cursor.execute(
-            f"SELECT lead_id FROM {table} WHERE kind = %s AND value = %s",  # noqa: S608
-            [kind, value],
-        )
-        (owner,) = cursor.fetchone()
-        return int(owner)
-
-
 def link(key: IdentityKey, lead_id: int, stitched: Stitched) -> int:
     """Link an id to a lead unless it already belongs to one; returns the lead it belongs to.
 
     Linking attaches the id's earlier unattached events to the lead, and an alias waiting for
     this user id brings its own ids and events along.
     """
-    kind, value = key
-    owner = _claim(kind, value, lead_id)
-    if owner is not None:
-        return owner
-    stitched.add(_attach_unstitched(kind, value, lead_id), lead_id)
-    if kind == USER:
-        waiting = Identity.objects.filter(same_as_user_id=value, lead__isnull=True)
-        for alias_kind, alias_value in waiting.values_list("kind", "value"):
-            link((alias_kind, alias_value), lead_id, stitched)
-    return lead_id
+    return link_many({key: lead_id}, stitched)[key]
 
 
 def link_many(links: Mapping[IdentityKey, int], stitched: Stitched) -> dict[IdentityKey, int]:
     """`link` for many ids at once, each to its lead, in a few statements whatever their
-    number; returns the lead each id belongs to."""
+    number; returns the lead each id belongs to. An id that already has a lead keeps it."""
     if not links:
         return {}
     table = Identity._meta.db_table
@@ -155,11 +112,12 @@ def link_many(links: Mapping[IdentityKey, int], stitched: Stitched) -> dict[Iden
 
 
 def _attach_many(kind: str, leads: Mapping[str, int], stitched: Stitched) -> None:
-    """`_attach_unstitched` for many ids of one kind, in one statement."""
+    """Attach the unattached events of many ids of one kind to their leads, in one statement."""
     if not leads:
         return
     column = "user_id" if kind == USER else "anonymous_id"
-    # The partial index's own terms, word for word, as in `_attach_unstitched`.
+    # Each condition repeats its partial index's own, word for word: SQLite uses a partial
+    # index only for a query whose WHERE contains the index's own terms.
     condition = f"{column} IN ({', '.join(['%s'] * len(leads))})"
     condition += " AND NOT (user_id = '')" if kind == USER else ""
     cases = " ".join(["WHEN %s THEN %s"] * len(leads))
@@ -198,5 +156,5 @@ def alias(*, user_id: str, previous_id: str, stitched: Stitched) -> int | None:
     link((USER, user_id), lead_id, stitched)
     link((ANONYMOUS, previous_id), lead_id, stitched)
     # An earlier user id's events carry it as user_id.
-    stitched.add(_attach_unstitched(USER, previous_id, lead_id), lead_id)
+    _attach_many(USER, {previous_id: lead_id}, stitched)
     return lead_id

@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Sum
 
 from tandem.core.errors import DomainError
 from tandem.core.sql import in_list, update_rows
@@ -609,8 +610,8 @@ def _utm(campaign: Mapping[str, Any]) -> dict[str, str]:
 
 def pending_count() -> int:
     """Events received and not processed yet."""
-    matches = ReceivedBatch.objects.filter(processed_at__isnull=True)
-    return sum(matches.values_list("event_count", flat=True))
+    waiting = ReceivedBatch.objects.filter(processed_at__isnull=True)
+    return int(waiting.aggregate(events=Sum("event_count"))["events"] or 0)
 
 
 # Processed batches are kept this long: the tracking page's figures look back a day, and a

@@ -36,6 +36,12 @@ class Campaign(TimestampedModel):
         on_delete=models.SET_NULL,
         related_name="owned_campaigns",
     )
+    # The brief, shown to sales on the card of every lead the campaign touched.
+    product = models.CharField(max_length=200, blank=True, help_text="What the campaign sells")
+    message = models.TextField(blank=True, help_text="The message, and its hook")
+    hook = models.CharField(max_length=300, blank=True, help_text="What makes people act")
+    offer = models.CharField(max_length=300, blank=True, help_text="What people are offered")
+    audience = models.TextField(blank=True, help_text="Whom the campaign is for")
 
     class Meta:
         ordering = ["-starts_on", "name"]

@@ -10,6 +10,11 @@ class NotificationKind(models.TextChoices):
     AGREEMENT_ACTIVATED = "agreement_activated", "Agreement activated"
     # A proposal taken back to draft: the signatures it had were removed.
     AGREEMENT_WITHDRAWN = "agreement_withdrawn", "Agreement proposal withdrawn"
+    LEAD_ASSIGNED = "lead_assigned", "Lead assigned"
+    DEADLINE_NEAR = "deadline_near", "Service-level deadline near"
+    DEADLINE_MISSED = "deadline_missed", "Service-level deadline missed"
+    LEAD_REJECTED = "lead_rejected", "Lead rejected"
+    LEAD_RETURNED = "lead_returned", "Lead back from nurture"
 
 
 class Notification(models.Model):

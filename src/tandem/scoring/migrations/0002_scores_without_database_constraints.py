@@ -5,22 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreement', '0001_initial'),
-        ('leads', '0003_ledger_names_agreement_version'),
-        ('scoring', '0001_initial'),
+        ("agreement", "0001_initial"),
+        ("leads", "0003_ledger_names_agreement_version"),
+        ("scoring", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='leadscore',
-            name='lead',
-            field=models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='score', serialize=False, to='leads.lead'),
+            model_name="leadscore",
+            name="lead",
+            field=models.OneToOneField(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                primary_key=True,
+                related_name="score",
+                serialize=False,
+                to="leads.lead",
+            ),
         ),
         migrations.AlterField(
-            model_name='leadscore',
-            name='version',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agreement.agreementversion'),
+            model_name="leadscore",
+            name="version",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="agreement.agreementversion",
+            ),
         ),
     ]

@@ -32,6 +32,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Sum
 
 from tandem.core.errors import DomainError
+from tandem.core.jobs import Schedule
 from tandem.core.sql import in_list, update_rows
 from tandem.core.time import now
 from tandem.leads import identities
@@ -617,7 +618,6 @@ def pending_count() -> int:
 # Processed batches are kept this long: the tracking page's figures look back a day, and a
 # month is enough to look into a problem.
 BATCH_RETENTION = dt.timedelta(days=30)
-PRUNE_EVERY_SECONDS = 3_600.0
 
 
 def prune_processed_batches(*, older_than: dt.timedelta = BATCH_RETENTION) -> int:
@@ -640,13 +640,11 @@ def run_forever(
         SQLITE_MAX_EVENTS if connection.vendor == "sqlite" else DEFAULT_MAX_EVENTS
     )
     failures = 0
-    pruned_at = 0.0
+    schedule = Schedule()
     while not stop.is_set():
         close_old_connections()
+        schedule.run_due()
         try:
-            if time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
-                prune_processed_batches()
-                pruned_at = time.monotonic()
             run = process_pending(max_events=max_events)
             failures = 0
         except Exception:

@@ -1,6 +1,7 @@
 """`tandem worker [--once]`: Tandem's background work.
 
-Runs the tracking pipeline: received events are attached to leads and scored as they arrive.
+Runs the tracking pipeline (received events are attached to leads and scored as they arrive)
+and the periodic jobs of `tandem.core.jobs` (service-level timers, nurture emails).
 `tandem serve` starts one worker beside the web server; run more on other machines against the
 same PostgreSQL database (they take turns on each run).
 """
@@ -14,19 +15,24 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tandem.core.jobs import Schedule
 from tandem.tracking.pipeline import pending_count, process_pending, run_forever
 
 DEFAULT_POLL_SECONDS = 0.05
 
 
 class Command(BaseCommand):
-    help = "Run Tandem's background work (the tracking pipeline) until stopped."
+    help = (
+        "Run Tandem's background work (the tracking pipeline, service-level timers, nurture "
+        "emails) until stopped."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--once",
             action="store_true",
-            help="Process everything waiting, then stop (for a scheduler, or after a bulk load).",
+            help="Run every periodic job once and process every event waiting, then stop (for a "
+            "scheduler, or after a bulk load).",
         )
         parser.add_argument(
             "--poll",
@@ -48,13 +54,16 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-        self.stdout.write("Tandem worker: processing tracked events (Ctrl-C stops).")
+        self.stdout.write(
+            "Tandem worker: processing tracked events and periodic jobs (Ctrl-C stops)."
+        )
         self.stdout.flush()
         run_forever(poll_seconds=options["poll"], stop=stop)
         self.stdout.write("Tandem worker stopped.")
 
     def _drain(self) -> None:
         started = time.monotonic()
+        Schedule().run_due()
         waiting = pending_count()
         events = 0
         while run := process_pending():

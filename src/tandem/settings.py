@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tandem.scoring",
     "tandem.tracking",
     "tandem.handoff",
+    "tandem.nurture",
     "tandem.notifications",
     "tandem.reports",
 ]

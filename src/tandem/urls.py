@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("tandem.reports.urls")),
     path("leads/", include("tandem.leads.urls")),
     path("agreement/", include("tandem.agreement.urls")),
+    path("campaigns/", include("tandem.campaigns.urls")),
     path("notifications/", include("tandem.notifications.urls")),
 ]

@@ -56,6 +56,9 @@ EDITS_DEALS = frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN})
 EDITS_CAMPAIGNS = frozenset({Role.MARKETER, Role.MARKETING_LEAD, Role.ADMIN})
 # Who may hand a lead to another owner.
 ASSIGNS_LEADS = frozenset({Role.MARKETER, Role.MARKETING_LEAD, Role.SALES_MANAGER, Role.ADMIN})
+# Who answers a handed-over lead (accepts, rejects, logs touches, qualifies): the rep it is
+# assigned to, their sales manager, or an admin.
+WORKS_LEADS = frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.ADMIN})
 
 # The lead agreement:
 # - everyone on a team reads every version of it, drafts included, so neither side is surprised

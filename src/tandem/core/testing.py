@@ -12,6 +12,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
+from tandem.agreement import services as agreement_services
+from tandem.agreement.models import AgreementVersion
 from tandem.core.roles import Role, TeamKind
 from tandem.leads import services as lead_services
 from tandem.leads.models import Lead, Stage
@@ -85,3 +87,12 @@ def make_lead(
         owner_id=owner.pk if owner is not None else None,
         **fields,
     )
+
+
+def activate_starter_agreement(personas: Personas) -> AgreementVersion:
+    """The starter agreement drafted, proposed and signed by the marketing lead and the sales
+    manager, as people do: version 1 in force."""
+    version = agreement_services.create_draft(by=personas.marketing_lead, title="Our agreement")
+    agreement_services.propose_version(version=version, by=personas.marketing_lead)
+    agreement_services.sign_version(version=version, by=personas.marketing_lead)
+    return agreement_services.sign_version(version=version, by=personas.manager)

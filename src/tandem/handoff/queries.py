@@ -9,6 +9,7 @@ from django.db.models import Count
 from pydantic import TypeAdapter
 
 from tandem.agreement.rules import FitCondition
+from tandem.campaigns.models import Campaign
 from tandem.core.roles import Role
 from tandem.handoff.models import Assignment, RepCapacity, RoutingRule
 from tandem.leads.models import Lead
@@ -99,3 +100,13 @@ def reps_of(rule: RoutingRule) -> list[User]:
     if rule.rep_id is not None:
         return list(people.filter(pk=rule.rep_id))
     return list(people.filter(membership__team=rule.team_id).order_by("pk"))
+
+
+def campaigns_of(lead: Lead) -> list[Campaign]:
+    """The campaigns that brought the lead: its first and last touch, once each."""
+    ids = {lead.first_touch_campaign_id, lead.last_touch_campaign_id} - {None}
+    return list(Campaign.objects.filter(pk__in=ids).select_related("owner").order_by("name"))
+
+
+def marketing_leads() -> list[User]:
+    return list(User.objects.filter(is_active=True, membership__role=Role.MARKETING_LEAD))

@@ -3,20 +3,36 @@ weighted by each rep's capacity; a manager may reassign. Every assignment is rec
 rule, or the person, that made it."""
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from pydantic import ValidationError
 
-from tandem.core.errors import DomainError, PermissionDenied
-from tandem.core.roles import Role
-from tandem.core.time import now
+from tandem.agreement.models import AgreementVersion
+from tandem.agreement.queries import active_version
+from tandem.agreement.rules import RejectionOutcome, RejectionReason, parse_terms
+from tandem.core.errors import Conflict, DomainError, PermissionDenied
+from tandem.core.roles import WORKS_LEADS, Role
+from tandem.core.time import now, organisation_zone
 from tandem.handoff import queries
-from tandem.handoff.models import Assignment, RepCapacity, RoutingRule
+from tandem.handoff.models import (
+    Assignment,
+    Decision,
+    Rejection,
+    RepCapacity,
+    RoutingRule,
+    Touch,
+    TouchKind,
+)
+from tandem.leads import lifecycle
 from tandem.leads import services as lead_services
-from tandem.leads.models import Lead, Stage
+from tandem.leads.models import Deal, Lead, Stage
+from tandem.notifications.models import NotificationKind
+from tandem.notifications.services import notify_people
 from tandem.people.models import Team
 from tandem.people.queries import role_of
 
@@ -128,7 +144,31 @@ def route_leads(*, lead_ids: Collection[int], at: dt.datetime | None = None) -> 
             )
             break
     lead_services.set_owners({assignment.lead_id: assignment.rep_id for assignment in made})
-    return Assignment.objects.bulk_create(made)
+    created = Assignment.objects.bulk_create(made)
+    _tell_reps(created)
+    return created
+
+
+def _tell_reps(assignments: Sequence[Assignment]) -> None:
+    """Each rep hears once of the leads just given to them: one notification for a lead, one
+    for many (activation can route thousands at once)."""
+    by_rep: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in assignments:
+        by_rep[assignment.rep_id].append(assignment)
+    for given in by_rep.values():
+        rep = given[0].rep
+        if len(given) == 1:
+            lead = given[0].lead
+            title, url = ASSIGNED_ONE_TITLE.format(lead=lead.display_name), f"/leads/{lead.pk}/"
+        else:
+            title, url = ASSIGNED_TITLE.format(count=len(given)), "/handoff/"
+        notify_people(
+            recipients=[rep],
+            kind=NotificationKind.LEAD_ASSIGNED,
+            title=title[:200],
+            body=given[0].reason,
+            url=url,
+        )
 
 
 def route_lead(*, lead: Lead, at: dt.datetime | None = None) -> Assignment | None:
@@ -159,7 +199,7 @@ def reassign(*, lead: Lead, to: User, by: User, reason: str) -> Assignment:
     moment = now()
     if current is not None:
         Assignment.objects.filter(pk=current.pk).update(ended_at=moment)
-    return _assign(
+    assignment = _assign(
         lead=lead,
         rep=to,
         rule=None,
@@ -167,6 +207,8 @@ def reassign(*, lead: Lead, to: User, by: User, reason: str) -> Assignment:
         reason=REASSIGNED.format(name=by.get_full_name() or by.username, reason=reason)[:500],
         at=moment,
     )
+    _tell_reps([assignment])
+    return assignment
 
 
 def _assign(
@@ -182,4 +224,210 @@ def _assign(
     lead_services.update_lead(lead=lead, by=by, changes={"owner_id": rep.pk})
     return Assignment.objects.create(
         lead=lead, rep=rep, rule=rule, assigned_by=by, reason=reason, assigned_at=at
+    )
+
+
+# Accepting, rejecting, touching and qualifying a handed-over lead.
+
+NOT_ON_ITS_WAY = "Only an MQL can be accepted; this lead is {stage}."
+NOT_REJECTABLE = "Only an MQL or an accepted lead (SAL) can be rejected; this lead is {stage}."
+NOT_QUALIFIABLE = "Only an MQL or an accepted lead (SAL) can be qualified; this lead is {stage}."
+NOT_ASSIGNED = "The lead is not assigned to anyone yet; a sales manager assigns it first."
+NOT_YOURS = (
+    "The lead is assigned to {name}; only they, their sales manager or an admin may act on it."
+)
+MAY_NOT_WORK_LEADS = (
+    "Your role ({role}) may not accept, reject or work leads; sales reps, sales managers and "
+    "admins may."
+)
+NO_AGREEMENT = "There is no active lead agreement, so there are no agreed rejection reasons."
+UNKNOWN_REASON = "{code} is not one of the agreement's rejection reasons: {known}."
+NEEDS_NOTE = "Say in a note why the lead is rejected; marketing reads it."
+TOUCH_IN_FUTURE = "A touch cannot be dated in the future."
+ACCEPTED = "Accepted by {name}."
+REJECTED = "Rejected by {name}: {label}. {note}"
+QUALIFIED = "Qualified by {name}{note}"
+REJECTION_TITLE = "{lead} was rejected: {label}"
+REJECTION_BODY = "{rep} rejected {lead} ({campaigns}) with the reason “{label}”: {note}"
+ASSIGNED_TITLE = "{count} new leads assigned to you"
+ASSIGNED_ONE_TITLE = "New lead assigned to you: {lead}"
+
+
+def _check_worker(*, lead: Lead, by: User) -> Assignment | None:
+    """`by` may act on the lead: a sales role or an admin, and a rep only on their own lead.
+    Returns the lead's current assignment."""
+    role = role_of(by)
+    if role not in WORKS_LEADS:
+        raise PermissionDenied(MAY_NOT_WORK_LEADS.format(role=role.label if role else "none"))
+    current = queries.current_assignment(lead)
+    if role == Role.SALES_REP and (current is None or current.rep_id != by.pk):
+        owner = current.rep if current is not None else None
+        raise PermissionDenied(
+            NOT_YOURS.format(name=_name(owner)) if owner is not None else NOT_ASSIGNED
+        )
+    return current
+
+
+def _name(person: User) -> str:
+    return person.get_full_name() or person.username
+
+
+def _decide(
+    assignment: Assignment | None, decision: Decision, at: dt.datetime, **also: Any
+) -> None:
+    if assignment is not None:
+        Assignment.objects.filter(pk=assignment.pk).update(decision=decision, decided_at=at, **also)
+
+
+@transaction.atomic
+def accept(*, lead: Lead, by: User, at: dt.datetime | None = None) -> Lead:
+    """The rep takes the lead on: MQL → SAL, the assignment decided."""
+    current = _check_worker(lead=lead, by=by)
+    if lead.stage != Stage.MQL:
+        raise Conflict(NOT_ON_ITS_WAY.format(stage=Stage(lead.stage).label))
+    if current is None:
+        raise DomainError(NOT_ASSIGNED)
+    moment = at or now()
+    lifecycle.change_stage(
+        lead=lead, to_stage=Stage.SAL, by=by, reason=ACCEPTED.format(name=_name(by)), at=moment
+    )
+    _decide(current, Decision.ACCEPTED, moment)
+    return lead
+
+
+def rejection_reason(code: str) -> tuple[AgreementVersion, RejectionReason]:
+    """The active agreement and its rejection reason `code`."""
+    version = active_version()
+    if version is None:
+        raise DomainError(NO_AGREEMENT)
+    reasons = parse_terms(version.content).rejection_reasons
+    for reason in reasons:
+        if reason.code == code:
+            return version, reason
+    raise DomainError(
+        UNKNOWN_REASON.format(
+            code=code or "An empty reason", known=", ".join(r.code for r in reasons)
+        ),
+        fields={"reason": "not an agreed reason"},
+    )
+
+
+@transaction.atomic
+def reject(
+    *, lead: Lead, by: User, reason: str, note: str, at: dt.datetime | None = None
+) -> Rejection:
+    """The rep hands the lead back with one of the agreement's reasons and a note: recycled to
+    nurture or disqualified, as the reason says. The assignment ends; the owners of the
+    campaigns that brought the lead are told."""
+    current = _check_worker(lead=lead, by=by)
+    if lead.stage not in (Stage.MQL, Stage.SAL):
+        raise Conflict(NOT_REJECTABLE.format(stage=Stage(lead.stage).label))
+    note = note.strip()
+    if not note:
+        raise DomainError(NEEDS_NOTE, fields={"note": "required"})
+    version, agreed = rejection_reason(reason)
+    moment = at or now()
+    to_stage = Stage.RECYCLED if agreed.outcome == RejectionOutcome.RECYCLE else Stage.DISQUALIFIED
+    lifecycle.change_stage(
+        lead=lead,
+        to_stage=to_stage,
+        by=by,
+        reason=REJECTED.format(name=_name(by), label=agreed.label, note=note)[:500],
+        at=moment,
+        agreement_version_id=version.pk,
+    )
+    _decide(current, Decision.REJECTED, moment, ended_at=moment)
+    rejection = Rejection.objects.create(
+        lead=lead,
+        assignment=current,
+        rep=by,
+        reason_code=agreed.code,
+        reason_label=agreed.label,
+        outcome=agreed.outcome,
+        note=note,
+        agreement_version=version,
+        at=moment,
+    )
+    _tell_marketing(lead=lead, rejection=rejection)
+    return rejection
+
+
+def _tell_marketing(*, lead: Lead, rejection: Rejection) -> None:
+    """The marketers who own the lead's campaigns hear of the rejection; with no campaign
+    owner, the marketing leads do."""
+    campaigns = queries.campaigns_of(lead)
+    owners = [campaign.owner for campaign in campaigns if campaign.owner is not None]
+    recipients = owners or queries.marketing_leads()
+    names = ", ".join(campaign.name for campaign in campaigns) or "no campaign"
+    notify_people(
+        recipients=recipients,
+        kind=NotificationKind.LEAD_REJECTED,
+        title=REJECTION_TITLE.format(lead=lead.display_name, label=rejection.reason_label)[:200],
+        body=REJECTION_BODY.format(
+            rep=_name(rejection.rep),
+            lead=lead.display_name,
+            campaigns=names,
+            label=rejection.reason_label,
+            note=rejection.note,
+        ),
+        url=f"/leads/{lead.pk}/",
+    )
+
+
+@transaction.atomic
+def log_touch(
+    *, lead: Lead, by: User, kind: str, note: str = "", at: dt.datetime | None = None
+) -> Touch:
+    """A call, email or meeting with the lead; the first of an assignment is its speed to
+    lead."""
+    current = _check_worker(lead=lead, by=by)
+    moment = at or now()
+    if moment > now() + lifecycle.FUTURE_TOLERANCE:
+        raise DomainError(TOUCH_IN_FUTURE, fields={"at": "in the future"})
+    touch = Touch.objects.create(
+        lead=lead, assignment=current, rep=by, kind=TouchKind(kind), note=note.strip(), at=moment
+    )
+    if current is not None:
+        # Conditional: the first touch stays first, whichever request commits second.
+        Assignment.objects.filter(pk=current.pk, first_touch_at__isnull=True).update(
+            first_touch_at=moment
+        )
+    return touch
+
+
+@transaction.atomic
+def qualify(
+    *,
+    lead: Lead,
+    by: User,
+    deal_name: str,
+    amount: Decimal,
+    currency: str,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> Deal:
+    """The rep qualifies the lead (→ SQL) and opens its deal. An MQL is accepted first, so the
+    ledger shows both steps."""
+    current = _check_worker(lead=lead, by=by)
+    if lead.stage not in (Stage.MQL, Stage.SAL):
+        raise Conflict(NOT_QUALIFIABLE.format(stage=Stage(lead.stage).label))
+    moment = at or now()
+    if lead.stage == Stage.MQL:
+        accept(lead=lead, by=by, at=moment)
+    note = note.strip()
+    lifecycle.change_stage(
+        lead=lead,
+        to_stage=Stage.SQL,
+        by=by,
+        reason=QUALIFIED.format(name=_name(by), note=f": {note}" if note else ".")[:500],
+        at=moment,
+    )
+    return lead_services.create_deal(
+        lead=lead,
+        by=by,
+        name=deal_name,
+        amount=amount,
+        currency=currency,
+        opened_on=moment.astimezone(organisation_zone()).date(),
+        owner_id=current.rep_id if current is not None else by.pk,
     )

@@ -12,5 +12,7 @@ urlpatterns = [
     path("leads/", include("tandem.leads.urls")),
     path("agreement/", include("tandem.agreement.urls")),
     path("campaigns/", include("tandem.campaigns.urls")),
+    path("handoff/routing/", include("tandem.handoff.routing_urls")),
+    path("handoff/", include("tandem.handoff.urls")),
     path("notifications/", include("tandem.notifications.urls")),
 ]

@@ -5,14 +5,15 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count
+from django.db.models import Count, F
 from pydantic import TypeAdapter
 
 from tandem.agreement.rules import FitCondition
 from tandem.campaigns.models import Campaign
 from tandem.core.roles import Role
 from tandem.handoff.models import Assignment, RepCapacity, RoutingRule
-from tandem.leads.models import Lead
+from tandem.leads.models import Lead, Stage
+from tandem.people.queries import membership_of, role_of
 from tandem.scoring.engine import condition_test
 
 # A rep with no capacity set takes this many open leads.
@@ -110,3 +111,36 @@ def campaigns_of(lead: Lead) -> list[Campaign]:
 
 def marketing_leads() -> list[User]:
     return list(User.objects.filter(is_active=True, membership__role=Role.MARKETING_LEAD))
+
+
+QUEUE_LENGTH = 200
+
+
+def queue(actor: User) -> list[Assignment]:
+    """The current assignments the actor works or oversees: a rep's own, a sales manager's
+    team's, everyone's for others. Undecided leads first, the nearest deadline first."""
+    role = role_of(actor)
+    current = Assignment.objects.filter(ended_at__isnull=True)
+    if role == Role.SALES_REP:
+        current = current.filter(rep=actor)
+    elif role == Role.SALES_MANAGER:
+        membership = membership_of(actor)
+        current = (
+            current.filter(rep__membership__team_id=membership.team_id)
+            if membership is not None
+            else current.none()
+        )
+    rows = current.select_related(
+        "lead", "lead__company", "lead__last_touch_campaign", "lead__score", "rep", "rule"
+    ).order_by(F("decided_at").asc(nulls_first=True), F("accept_by").asc(nulls_last=True), "pk")
+    return list(rows[:QUEUE_LENGTH])
+
+
+def unassigned_mqls(*, limit: int = 50) -> list[Lead]:
+    """MQLs no rule could place, waiting for a manager (newest first)."""
+    return list(
+        Lead.objects.filter(stage=Stage.MQL, owner__isnull=True)
+        .exclude(assignments__ended_at__isnull=True)
+        .select_related("company")
+        .order_by("-stage_changed_at", "-id")[:limit]
+    )

@@ -99,7 +99,17 @@ def page_number(value: str | None) -> int:
     return max(number, 1)
 
 
-class StageChangeForm(forms.Form):
+class SentenceErrorsForm(forms.Form):
+    def error_text(self) -> str:
+        """Every error as one sentence, for the page's message after a redirect."""
+        return " ".join(
+            f"{self.fields[name].label or name}: {message}" if name in self.fields else str(message)
+            for name, messages in self.errors.items()
+            for message in messages
+        )
+
+
+class StageChangeForm(SentenceErrorsForm):
     """Move a lead to another stage.
 
     It offers the moves the lifecycle allows from the lead's stage, but accepts any stage:
@@ -120,10 +130,3 @@ class StageChangeForm(forms.Form):
             cast(forms.ChoiceField, self.fields["to_stage"]).choices = [
                 (stage.value, stage.label) for stage in offered
             ]
-
-    def error_text(self) -> str:
-        return " ".join(
-            f"{self.fields[name].label or name}: {message}" if name in self.fields else str(message)
-            for name, messages in self.errors.items()
-            for message in messages
-        )

@@ -1,4 +1,4 @@
-"""The lead list and the lead page."""
+"""The lead list and the lead page, which is the card a rep works from (`handoff.card`)."""
 
 from dataclasses import dataclass
 
@@ -11,6 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tandem.core.errors import DomainError
 from tandem.core.pages import MemberRequest, team_page
+from tandem.handoff.card import lead_card
+from tandem.handoff.forms import ReassignForm
+from tandem.handoff.models import TouchKind
 from tandem.leads import lifecycle
 from tandem.leads.forms import LeadFilterForm, StageChangeForm, page_number
 from tandem.leads.models import Lead, Stage
@@ -19,14 +22,11 @@ from tandem.leads.queries import (
     lead_deals,
     lead_list,
     may_edit_leads,
-    recent_events,
     require_role,
-    stage_history,
 )
 from tandem.scoring.queries import score_explanation
 
 PAGE_SIZE = 50
-RECENT_EVENTS = 20
 MOVED = "Moved to {stage}."
 
 
@@ -84,11 +84,14 @@ def lead_page(request: MemberRequest, lead_id: int) -> HttpResponse:
     lead = access_lead(request.user, lead_id)
     may_edit = may_edit_leads(request.user)
     moves = lifecycle.allowed_moves(lead.stage)
+    card = lead_card(request.user, lead)
     context = {
         "lead": lead,
-        "history": stage_history(lead),
+        "history": card.history,
         "deals": lead_deals(lead),
-        "events": recent_events(lead, limit=RECENT_EVENTS),
+        "card": card,
+        "touch_kinds": TouchKind.choices,
+        "reassign_form": ReassignForm(actor=request.user) if card.actions.reassign else None,
         "stage_form": StageChangeForm(offered=moves) if may_edit and moves else None,
         "may_edit": may_edit,
         "score": score_explanation(lead),

@@ -1,10 +1,12 @@
 """Template helpers shared by every page: `{% load tandem %}`."""
 
+import datetime as dt
+
 from django import template
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from tandem.core.roles import MANAGES_FORMS, MANAGES_SOURCES
-from tandem.core.time import organisation_zone
+from tandem.core.time import now, organisation_zone
 from tandem.people.queries import role_of
 
 register = template.Library()
@@ -50,3 +52,9 @@ def manages_sources(user: AbstractBaseUser | AnonymousUser) -> bool:
 @register.simple_tag
 def manages_forms(user: AbstractBaseUser | AnonymousUser) -> bool:
     return role_of(user) in MANAGES_FORMS
+
+
+@register.filter
+def is_past(moment: dt.datetime | None) -> bool:
+    """Whether `moment` has passed: a deadline shown as missed."""
+    return moment is not None and moment < now()

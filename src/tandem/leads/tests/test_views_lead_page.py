@@ -7,11 +7,11 @@ from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
 from tandem.campaigns import services as campaign_services
 from tandem.core.testing import Personas, make_lead
+from tandem.handoff.card import TIMELINE_LENGTH
 from tandem.leads import lifecycle, services
 from tandem.leads.lifecycle import FORBIDDEN_MOVE
 from tandem.leads.models import Lead, Stage, StageChange
 from tandem.leads.queries import NOT_ON_A_TEAM, READ_ONLY_ROLE
-from tandem.leads.views import RECENT_EVENTS
 
 pytestmark = pytest.mark.django_db
 
@@ -144,22 +144,22 @@ def test_the_page_lists_the_leads_deals(client: Client, personas: Personas, lead
     assert "12 Feb 2025" in page
 
 
-def test_the_page_shows_the_latest_events_only(
+def test_the_timeline_shows_the_latest_moments_only(
     client: Client, personas: Personas, lead: Lead
 ) -> None:
-    for number in range(RECENT_EVENTS + 1):
+    for number in range(TIMELINE_LENGTH + 1):
         services.record_event(
             lead=lead,
             type="page",
             name=f"Visit {number}",
-            occurred_at=JAN + dt.timedelta(hours=number),
+            occurred_at=FEB + dt.timedelta(hours=number),
         )
     client.force_login(personas.sales_rep)
 
     response = client.get(f"/leads/{lead.pk}/")
 
-    names = [event.name for event in response.context["events"]]
-    assert names == [f"Visit {number}" for number in range(RECENT_EVENTS, 0, -1)]
+    titles = [moment.title for moment in response.context["card"].timeline]
+    assert titles == [f"Visit {number}" for number in range(TIMELINE_LENGTH, 0, -1)]
     assert "Visit 0<" not in response.content.decode()
 
 
@@ -204,8 +204,9 @@ def test_the_lead_page_runs_a_fixed_number_of_queries(
 ) -> None:
     client.force_login(personas.sales_rep)
 
-    # Session, user, membership, the lead, its history, its deals, its events, its score.
-    with django_assert_num_queries(8):
+    # Session, user, membership, the lead; for the card its events, assignments, touches,
+    # history, campaigns and rejections; its score and its deals.
+    with django_assert_num_queries(12):
         client.get(f"/leads/{lead.pk}/")
 
 

@@ -13,6 +13,7 @@ from tandem.agreement.api import router as agreement_router
 from tandem.campaigns.api import router as campaigns_router
 from tandem.core.api_errors import error_body, validation_error_body
 from tandem.core.errors import DomainError
+from tandem.handoff.api import router as handoff_router
 from tandem.leads.api import companies_router, deals_router, leads_router
 from tandem.people.queries import user_for_token
 from tandem.reports.api import router as reports_router
@@ -86,3 +87,4 @@ api.add_router("/v1/deals", deals_router)
 api.add_router("/v1/campaigns", campaigns_router)
 api.add_router("/v1/reports", reports_router)
 api.add_router("/v1/agreement", agreement_router)
+api.add_router("/v1/handoff", handoff_router)

@@ -29,7 +29,7 @@ def campaign(personas: Personas) -> Campaign:
         message="Sales and marketing on one funnel.",
         hook="Stop arguing about lead quality",
         offer="A free funnel audit",
-        audience="Heads of sales at 50–500 person software firms",
+        audience="Heads of sales at 50-500 person software firms",
     )
 
 

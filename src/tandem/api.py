@@ -14,7 +14,10 @@ from tandem.campaigns.api import router as campaigns_router
 from tandem.core.api_errors import error_body, validation_error_body
 from tandem.core.errors import DomainError
 from tandem.handoff.api import router as handoff_router
+from tandem.handoff.routing_api import router as routing_router
+from tandem.handoff.sla_api import router as service_levels_router
 from tandem.leads.api import companies_router, deals_router, leads_router
+from tandem.nurture.api import router as nurture_router
 from tandem.people.queries import user_for_token
 from tandem.reports.api import router as reports_router
 
@@ -87,4 +90,7 @@ api.add_router("/v1/deals", deals_router)
 api.add_router("/v1/campaigns", campaigns_router)
 api.add_router("/v1/reports", reports_router)
 api.add_router("/v1/agreement", agreement_router)
+api.add_router("/v1/handoff/routing", routing_router)
 api.add_router("/v1/handoff", handoff_router)
+api.add_router("/v1/handoff", service_levels_router)
+api.add_router("/v1/nurture", nurture_router)

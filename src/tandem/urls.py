@@ -13,6 +13,8 @@ urlpatterns = [
     path("agreement/", include("tandem.agreement.urls")),
     path("campaigns/", include("tandem.campaigns.urls")),
     path("handoff/routing/", include("tandem.handoff.routing_urls")),
+    path("handoff/service-levels/", include("tandem.handoff.sla_urls")),
     path("handoff/", include("tandem.handoff.urls")),
+    path("", include("tandem.nurture.urls")),
     path("notifications/", include("tandem.notifications.urls")),
 ]

@@ -24,6 +24,8 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("check service levels", 60.0, "tandem.handoff.sla.check_service_levels"),
+    PeriodicJob("send due nurture emails", 60.0, "tandem.nurture.services.send_due_emails"),
     PeriodicJob(
         "prune processed tracking batches",
         3_600.0,

@@ -17,8 +17,13 @@ ENDS_BEFORE_START = "A campaign cannot end ({ends_on}) before it starts ({starts
 
 # A campaign is owned by someone who may edit it.
 CAMPAIGN_OWNER_ROLES = EDITS_CAMPAIGNS
-CAMPAIGN_FIELDS = frozenset(
-    {"name", "utm_key", "channel", "audience_segment", "starts_on", "ends_on", "owner_id"}
+# The brief: what sales reads on the card of every lead the campaign touched.
+BRIEF_FIELDS = frozenset({"product", "message", "hook", "offer", "audience"})
+CAMPAIGN_FIELDS = (
+    frozenset(
+        {"name", "utm_key", "channel", "audience_segment", "starts_on", "ends_on", "owner_id"}
+    )
+    | BRIEF_FIELDS
 )
 
 

@@ -114,6 +114,11 @@ def test_a_campaign_reads_with_its_owner(
         "starts_on": "2026-03-01",
         "ends_on": None,
         "owner": {"id": personas.marketer.pk, "username": "marketer", "name": "Marketer"},
+        "product": "",
+        "message": "",
+        "hook": "",
+        "offer": "",
+        "audience": "",
     }
 
 

@@ -15,10 +15,10 @@ from pydantic import ValidationError
 from tandem.agreement.models import AgreementVersion
 from tandem.agreement.queries import active_version
 from tandem.agreement.rules import RejectionOutcome, RejectionReason, parse_terms
-from tandem.core.errors import Conflict, DomainError, PermissionDenied
+from tandem.core.errors import Conflict, DomainError, PermissionDenied, check_known_fields
 from tandem.core.roles import WORKS_LEADS, Role
 from tandem.core.time import now, organisation_zone
-from tandem.handoff import queries
+from tandem.handoff import queries, routing_queries, sla
 from tandem.handoff.models import (
     Assignment,
     Decision,
@@ -117,6 +117,7 @@ def route_leads(*, lead_ids: Collection[int], at: dt.datetime | None = None) -> 
     if not rules or not lead_ids:
         return []
     moment = at or now()
+    timed = _timed(moment)
     assigned = queries.assigned(lead_ids)
     leads = queries.leads_to_route([pk for pk in lead_ids if pk not in assigned])
     conditions = {rule.pk: queries.conditions_of(rule) for rule in rules}
@@ -140,6 +141,7 @@ def route_leads(*, lead_ids: Collection[int], at: dt.datetime | None = None) -> 
                     rule=rule,
                     reason=ROUTED.format(position=rule.position, name=rule.name),
                     assigned_at=moment,
+                    **timed,
                 )
             )
             break
@@ -147,6 +149,18 @@ def route_leads(*, lead_ids: Collection[int], at: dt.datetime | None = None) -> 
     created = Assignment.objects.bulk_create(made)
     _tell_reps(created)
     return created
+
+
+def _timed(at: dt.datetime) -> dict[str, Any]:
+    """The agreement in force and the deadlines its service levels set for an assignment made
+    `at`; nothing when no agreement is active."""
+    version = active_version()
+    if version is None:
+        return {}
+    accept_by, first_touch_by = sla.deadlines(
+        assigned_at=at, levels=parse_terms(version.content).service_levels
+    )
+    return {"agreement_version": version, "accept_by": accept_by, "first_touch_by": first_touch_by}
 
 
 def _tell_reps(assignments: Sequence[Assignment]) -> None:
@@ -223,7 +237,7 @@ def _assign(
     # The lead's owner follows its assignment; the lead services check who may own and assign.
     lead_services.update_lead(lead=lead, by=by, changes={"owner_id": rep.pk})
     return Assignment.objects.create(
-        lead=lead, rep=rep, rule=rule, assigned_by=by, reason=reason, assigned_at=at
+        lead=lead, rep=rep, rule=rule, assigned_by=by, reason=reason, assigned_at=at, **_timed(at)
     )
 
 
@@ -431,3 +445,105 @@ def qualify(
         opened_on=moment.astimezone(organisation_zone()).date(),
         owner_id=current.rep_id if current is not None else by.pk,
     )
+
+
+# Managing routing rules.
+
+RULE_FIELDS = frozenset({"name", "position", "team", "rep", "conditions", "is_active"})
+ALREADY_FIRST = "“{name}” is already the first rule."
+ALREADY_LAST = "“{name}” is already the last rule."
+
+
+@transaction.atomic
+def add_rule(
+    *,
+    by: User | None,
+    name: str,
+    position: int | None = None,
+    team: Team | None = None,
+    rep: User | None = None,
+    conditions: object = None,
+) -> RoutingRule:
+    """`create_rule` as people call it, from the routing page and the API: each field checked
+    with a sentence that names what is wrong; without a position the rule goes last."""
+    _check_routing_manager(by)
+    name = routing_queries.validate_name(name)
+    position = routing_queries.validate_position(
+        routing_queries.next_position() if position is None else position
+    )
+    if (team is None) == (rep is None):
+        raise DomainError(ONE_TARGET, fields={"team_id": "one of team or rep"})
+    routing_queries.validate_target(team=team, rep=rep)
+    valid = routing_queries.validate_conditions([] if conditions is None else conditions)
+    return create_rule(by=by, name=name, position=position, team=team, rep=rep, conditions=valid)
+
+
+@transaction.atomic
+def update_rule(*, rule: RoutingRule, by: User | None, changes: Mapping[str, Any]) -> RoutingRule:
+    """Change the fields in `changes` (name, position, team, rep, conditions, is_active). A new
+    team or rep replaces the whole target: sending `team` alone clears the rep."""
+    _check_routing_manager(by)
+    check_known_fields(changes, RULE_FIELDS)
+    rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    updated: list[str] = []
+    if "name" in changes:
+        rule.name = routing_queries.validate_name(changes["name"], rule=rule)
+        updated.append("name")
+    if "position" in changes:
+        rule.position = routing_queries.validate_position(changes["position"], rule=rule)
+        updated.append("position")
+    if "team" in changes or "rep" in changes:
+        team, rep = changes.get("team"), changes.get("rep")
+        if (team is None) == (rep is None):
+            raise DomainError(ONE_TARGET, fields={"team_id": "one of team or rep"})
+        routing_queries.validate_target(team=team, rep=rep)
+        rule.team, rule.rep = team, rep
+        updated += ["team", "rep"]
+    if "conditions" in changes:
+        rule.conditions = routing_queries.validate_conditions(changes["conditions"])
+        updated.append("conditions")
+    if "is_active" in changes:
+        rule.is_active = bool(changes["is_active"])
+        updated.append("is_active")
+    if updated:
+        rule.save(update_fields=[*updated, "updated_at"])
+    return rule
+
+
+@transaction.atomic
+def move_rule(*, rule: RoutingRule, by: User | None, up: bool) -> RoutingRule:
+    """Swap the rule with the one before it (`up`) or after it, so it is tried earlier or
+    later; positions stay the two rules' own."""
+    _check_routing_manager(by)
+    # Every rule locked, in order: two managers moving rules at once must not interleave swaps.
+    rules = list(RoutingRule.objects.select_for_update().order_by("position"))
+    index = next(i for i, row in enumerate(rules) if row.pk == rule.pk)
+    other_index = index - 1 if up else index + 1
+    if not 0 <= other_index < len(rules):
+        raise DomainError((ALREADY_FIRST if up else ALREADY_LAST).format(name=rules[index].name))
+    moved, other = rules[index], rules[other_index]
+    moved_position, other_position = moved.position, other.position
+    # Positions are unique at every statement, so the moved rule steps aside first.
+    RoutingRule.objects.filter(pk=moved.pk).update(position=rules[-1].position + 1)
+    RoutingRule.objects.filter(pk=other.pk).update(position=moved_position, updated_at=now())
+    RoutingRule.objects.filter(pk=moved.pk).update(position=other_position, updated_at=now())
+    moved.refresh_from_db()
+    return moved
+
+
+def set_rule_active(*, rule: RoutingRule, by: User | None, is_active: bool) -> RoutingRule:
+    """Stop the rule placing leads, or let it again; what it placed stays placed."""
+    return update_rule(rule=rule, by=by, changes={"is_active": is_active})
+
+
+@transaction.atomic
+def delete_rule(*, rule: RoutingRule, by: User | None) -> bool:
+    """Delete the rule, or, when an assignment names it (assignments keep the rule that made
+    them), only deactivate it. True when it was deleted."""
+    _check_routing_manager(by)
+    if Assignment.objects.filter(rule=rule).exists():
+        RoutingRule.objects.filter(pk=rule.pk).update(is_active=False, updated_at=now())
+        rule.is_active = False
+        return False
+    rule.delete()
+    return True

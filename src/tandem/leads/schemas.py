@@ -323,7 +323,7 @@ AMOUNT_DESCRIPTION = "The deal's value, at least 0, with at most 2 decimal place
 AMOUNT_TEXT_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 
 
-def _amount_schema(schema: dict[str, Any]) -> None:
+def document_amount(schema: dict[str, Any]) -> None:
     """Document the text form of an amount as precisely as its number form."""
     for option in schema.get("anyOf", []):
         if option.get("type") == "string":
@@ -338,7 +338,7 @@ class DealIn(InSchema):
         max_digits=14,
         decimal_places=2,
         description=AMOUNT_DESCRIPTION,
-        json_schema_extra=_amount_schema,
+        json_schema_extra=document_amount,
     )
     currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 currency code.")
     stage: DealStage = Field(
@@ -367,7 +367,7 @@ class DealPatch(InSchema):
         max_digits=14,
         decimal_places=2,
         description=AMOUNT_DESCRIPTION,
-        json_schema_extra=_amount_schema,
+        json_schema_extra=document_amount,
     )
     currency: str = patch_field(pattern=CURRENCY_PATTERN, description="ISO 4217 currency code.")
     stage: DealStage = patch_field(description="Where the deal stands.")

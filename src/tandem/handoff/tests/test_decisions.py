@@ -214,3 +214,12 @@ def test_many_leads_routed_at_once_make_one_notification_per_rep(
     )
 
     assert Notification.objects.filter(kind=NotificationKind.LEAD_ASSIGNED).count() == 2
+
+
+def test_an_assignment_carries_the_deadlines_of_the_agreement_in_force(
+    lead: Lead, agreement: AgreementVersion
+) -> None:
+    assignment = Assignment.objects.get(lead=lead)
+
+    assert assignment.agreement_version == agreement
+    assert assignment.assigned_at < assignment.accept_by <= assignment.first_touch_by

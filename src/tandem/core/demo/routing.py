@@ -16,14 +16,25 @@ CAPACITIES = {"sam.rep": 400, "riley.rep": 200}
 
 
 @transaction.atomic
-def write_routing() -> int:
-    """The rule and capacities, the first time; then route the MQLs not assigned yet. Returns
-    how many were routed."""
-    if not RoutingRule.objects.exists():
-        handoff_services.create_rule(
-            by=None, name=RULE_NAME, position=1, team=Team.objects.get(name=SALES_TEAM)
-        )
-        for rep in User.objects.filter(username__in=CAPACITIES):
-            handoff_services.set_capacity(by=None, rep=rep, open_leads=CAPACITIES[rep.username])
+def write_rules() -> None:
+    """The rule and capacities, the first time."""
+    if RoutingRule.objects.exists():
+        return
+    handoff_services.create_rule(
+        by=None, name=RULE_NAME, position=1, team=Team.objects.get(name=SALES_TEAM)
+    )
+    for rep in User.objects.filter(username__in=CAPACITIES):
+        handoff_services.set_capacity(by=None, rep=rep, open_leads=CAPACITIES[rep.username])
+
+
+@transaction.atomic
+def route_waiting_mqls() -> int:
+    """Route the MQLs not assigned yet; returns how many were routed."""
     mqls = list(Lead.objects.filter(stage=Stage.MQL).values_list("pk", flat=True))
     return len(handoff_services.route_leads(lead_ids=mqls))
+
+
+def write_routing() -> int:
+    """The rule and capacities, then the MQLs waiting routed by them."""
+    write_rules()
+    return route_waiting_mqls()

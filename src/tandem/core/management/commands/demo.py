@@ -15,9 +15,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from tandem.core.demo.agreement import write_agreement
+from tandem.core.demo.handoff import write_briefs, write_handoff_history
+from tandem.core.demo.nurture import write_nurture
 from tandem.core.demo.plan import DEFAULT_SEED, make_plan
 from tandem.core.demo.records import PEOPLE, TEAMS
-from tandem.core.demo.routing import write_routing
+from tandem.core.demo.routing import route_waiting_mqls, write_rules
 from tandem.core.demo.tracking import DemoTracking, write_tracking
 from tandem.core.demo.write_bulk import write_bulk
 from tandem.core.demo.write_services import Written, write_people, write_with_services
@@ -95,9 +97,17 @@ class Command(BaseCommand):
             self._generate(leads=leads, seed=options["seed"])
             people = write_people(TEAMS, PEOPLE, password=DEMO_PASSWORD)
         self._sign_agreement(people)
-        routed = write_routing()
+        write_rules()
+        answered = write_handoff_history(seed=options["seed"])
+        if answered:
+            self._say(f"Recorded how sales answered {answered:,} earlier handoffs.")
+        routed = route_waiting_mqls()
         if routed:
             self._say(f"Routed {routed:,} MQLs to the sales team by capacity.")
+        write_briefs()
+        enrolled = write_nurture()
+        if enrolled:
+            self._say(f"Enrolled {enrolled:,} recycled leads in the nurture sequence.")
         tracking = write_tracking(people)
         address = bind_address(options["host"], options["port"])
         self._print_logins(address)

@@ -197,6 +197,21 @@ def route_new_mqls(*, stage: str, lead_ids: list[int], **_: object) -> None:
         route_leads(lead_ids=lead_ids)
 
 
+# Stages a lead reaches only once sales has taken it on.
+TAKEN_ON = frozenset({Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER})
+
+
+def follow_stage_moves(*, stage: str, lead_ids: list[int], **_: object) -> None:
+    """Keep assignments true to the ledger when a lead moves by other means than the card (the
+    stage form, an import, a won deal): moving on decides an undecided assignment as accepted,
+    leaving the funnel ends it. Connected to `leads.signals.stage_entered`."""
+    current = Assignment.objects.filter(lead_id__in=lead_ids, ended_at__isnull=True)
+    if stage in TAKEN_ON:
+        current.filter(decided_at__isnull=True).update(decision=Decision.ACCEPTED, decided_at=now())
+    elif stage in (Stage.RECYCLED, Stage.DISQUALIFIED):
+        current.update(ended_at=now())
+
+
 @transaction.atomic
 def reassign(*, lead: Lead, to: User, by: User, reason: str) -> Assignment:
     """A sales manager (within their team) or an admin gives the lead to another rep, saying

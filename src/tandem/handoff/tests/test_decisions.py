@@ -14,6 +14,7 @@ from tandem.core.testing import Personas, activate_starter_agreement, make_lead
 from tandem.core.time import now
 from tandem.handoff import services
 from tandem.handoff.models import Assignment, Decision, Rejection, RoutingRule
+from tandem.leads import lifecycle
 from tandem.leads.models import Lead, Stage, StageChange
 from tandem.notifications.models import Notification, NotificationKind
 from tandem.people.models import Team
@@ -207,8 +208,6 @@ def test_many_leads_routed_at_once_make_one_notification_per_rep(
 ) -> None:
     RoutingRule.objects.create(name="Team", position=1, team=Team.objects.get(name="Sales"))
     leads = [make_lead(stage=Stage.LEAD, email=f"l{n}@example.com") for n in range(6)]
-    from tandem.leads import lifecycle
-
     lifecycle.change_stages_in_bulk(
         reasons={lead.pk: "score" for lead in leads}, to_stage=Stage.MQL, at=now(), actor_label="t"
     )
@@ -223,3 +222,20 @@ def test_an_assignment_carries_the_deadlines_of_the_agreement_in_force(
 
     assert assignment.agreement_version == agreement
     assert assignment.assigned_at < assignment.accept_by <= assignment.first_touch_by
+
+
+def test_a_lead_moved_on_by_the_stage_form_counts_as_accepted(
+    personas: Personas, lead: Lead
+) -> None:
+    lifecycle.change_stage(lead=lead, to_stage=Stage.SQL, by=personas.sales_rep)
+
+    assert Assignment.objects.get(lead=lead).decision == Decision.ACCEPTED
+
+
+def test_a_lead_leaving_the_funnel_by_other_means_ends_its_assignment(
+    personas: Personas, lead: Lead
+) -> None:
+    lifecycle.change_stage(lead=lead, to_stage=Stage.DISQUALIFIED, by=personas.manager)
+
+    assignment = Assignment.objects.get(lead=lead)
+    assert (assignment.decision, assignment.ended_at is not None) == ("", True)

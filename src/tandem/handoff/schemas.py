@@ -1,14 +1,13 @@
 """What the handoff API reads and writes: the queue, the lead card, the rep's answers."""
 
 import datetime as dt
-from decimal import Decimal
 
 from ninja import Field, Schema
 
 from tandem.core.schemas import CURRENCY_PATTERN, MAX_ID, InSchema
 from tandem.handoff.models import Decision, TouchKind
 from tandem.leads.models import Stage
-from tandem.leads.schemas import AMOUNT_DESCRIPTION, document_amount
+from tandem.leads.schemas import Amount
 
 NOTE_MAX = 2000
 
@@ -173,13 +172,7 @@ class TouchIn(InSchema):
 
 class QualifyIn(InSchema):
     deal_name: str = Field(min_length=1, max_length=200, description="The deal's name.")
-    amount: Decimal = Field(
-        ge=0,
-        max_digits=14,
-        decimal_places=2,
-        description=AMOUNT_DESCRIPTION,
-        json_schema_extra=document_amount,
-    )
+    amount: Amount
     currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 currency code.")
     note: str = Field("", max_length=NOTE_MAX, description="Why the lead qualifies.")
 

@@ -330,16 +330,23 @@ def document_amount(schema: dict[str, Any]) -> None:
             option["pattern"] = AMOUNT_TEXT_PATTERN
 
 
-class DealIn(InSchema):
-    lead_id: int = Field(ge=1, le=MAX_ID, description="The lead the deal is for.")
-    name: str = Field(min_length=1, max_length=200, description="The deal's name.")
-    amount: Decimal = Field(
+# A deal's amount, wherever a client sends a new one.
+Amount = Annotated[
+    Decimal,
+    Field(
         ge=0,
         max_digits=14,
         decimal_places=2,
         description=AMOUNT_DESCRIPTION,
         json_schema_extra=document_amount,
-    )
+    ),
+]
+
+
+class DealIn(InSchema):
+    lead_id: int = Field(ge=1, le=MAX_ID, description="The lead the deal is for.")
+    name: str = Field(min_length=1, max_length=200, description="The deal's name.")
+    amount: Amount
     currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 currency code.")
     stage: DealStage = Field(
         DealStage.QUALIFICATION,

@@ -6,6 +6,9 @@ PostgreSQL). Settings are read once per process, so the command runs itself agai
 DATABASE_URL pointing there. The first run generates the data with the bulk writer; later runs
 with the same size and seed reuse it.
 
+`tandem bench card` times the lead card, `GET /leads/<id>/`, for a sample of leads given their
+handoff context first (`handoff.bench`); like rescore and whatif, it rolls back what it writes.
+
 `tandem bench ingest` times the tracking API over HTTP instead (`tracking.bench`). Its servers
 run in other processes, so nothing can be rolled back: its database (by default
 `<name>_bench_ingest` beside a PostgreSQL database, or var/bench/ingest.sqlite3) is made afresh
@@ -33,11 +36,12 @@ from tandem.core.demo.records import MARKETERS
 from tandem.core.errors import DomainError
 from tandem.core.progress import Progress
 from tandem.core.time import now
+from tandem.handoff import bench as handoff_bench
 from tandem.scoring import bench as scoring_bench
 from tandem.tracking import bench as tracking_bench
 from tandem.tracking.bench_load import LoadResult
 
-BENCHMARKS = ("funnel", "rescore", "whatif", "ingest")
+BENCHMARKS = ("funnel", "rescore", "whatif", "card", "ingest")
 MAX_LEADS = 1_000_000
 SQL_SHOWN = 96
 
@@ -71,8 +75,9 @@ class Command(BaseCommand):
     help = (
         "Time Tandem against a generated data set: `funnel` (every query of the dashboard and "
         "the whole page), `rescore` (every lead rescored on activation, and live scoring after "
-        "one event), `whatif` (one what-if replay) or `ingest` (tracked events a second over HTTP, "
-        "and the pipeline's delay), e.g. `tandem bench rescore --leads 1000000`."
+        "one event), `whatif` (one what-if replay), `card` (the lead card's server time for a "
+        "sample of leads) or `ingest` (tracked events a second over HTTP, and the pipeline's "
+        "delay), e.g. `tandem bench rescore --leads 1000000`."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -146,6 +151,9 @@ class Command(BaseCommand):
             raise CommandError(error.message) from None
         if not dataset.reused:
             self._say(f"Data set saved: {dataset.built_seconds:,.1f} s in all.")
+        if options["benchmark"] == "card":
+            self._bench_card(dataset, as_json=options["json"])
+            return
         if options["benchmark"] != "funnel":
             self._bench_scoring(options["benchmark"], dataset, progress, as_json=options["json"])
             return
@@ -184,6 +192,68 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({**common, **whatif.as_dict()}, default=str))
             return
         self._print_whatif(dataset, whatif)
+
+    def _bench_card(self, dataset: Dataset, *, as_json: bool) -> None:
+        try:
+            timings = handoff_bench.measure_card(seed=dataset.seed, say=self._say)
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        if as_json:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "benchmark": "card",
+                        "database": connection.vendor,
+                        "database_name": str(settings.DATABASES["default"]["NAME"]),
+                        "leads": dataset.leads,
+                        "seed": dataset.seed,
+                        "events": dataset.events,
+                        **timings.as_dict(),
+                    }
+                )
+            )
+            return
+        self._print_card(dataset, timings)
+
+    def _print_card(self, dataset: Dataset, timings: handoff_bench.CardTimings) -> None:
+        write = self.stdout.write
+        write(
+            f"Lead card benchmark on {connection.vendor}: {settings.DATABASES['default']['NAME']}"
+        )
+        write(f"Data: {dataset.leads:,} leads, {dataset.events:,} events (seed {dataset.seed})")
+        write(
+            f"Sample: {timings.sampled} leads ({timings.handed_over} handed over to sales, "
+            f"{timings.sampled - timings.handed_over - timings.largest_added} others, "
+            f"{timings.largest_added} more with the most events), chosen in "
+            f"{timings.sample_seconds:.1f} s; handoff context given in "
+            f"{timings.prepare_seconds:.1f} s"
+        )
+        if connection.vendor == "postgresql":
+            write(f"  Planner statistics updated first (ANALYZE): {timings.analyze_seconds:.1f} s")
+        context = timings.context
+        write(
+            f"  Handoff context: {context.assignments} assignments, {context.touches} touches, "
+            f"{context.accepted} accepted, {context.rejections} rejections, "
+            f"{context.briefs} campaign briefs"
+        )
+        page, card = timings.page, timings.card
+        verdict = "met" if timings.within_target else "NOT met"
+        write(
+            f"Lead page GET /leads/<id>/ as {timings.actor}, one request each: median "
+            f"{page.median_ms:.1f} ms, p95 {page.p95_ms:.1f} ms, max {page.max_ms:.1f} ms "
+            f"(server time, whole page; target: p95 under {handoff_bench.TARGET_MS:.0f} ms, "
+            f"{verdict})"
+        )
+        write(f"  Queries per page: median {timings.queries_median}, max {timings.queries_max}")
+        write(
+            f"  Largest lead #{timings.largest_lead}: {timings.largest_events:,} events "
+            f"({timings.largest_events_read:,} read for the card), page "
+            f"{timings.largest_page_ms:.1f} ms"
+        )
+        write(
+            f"lead_card() alone: median {card.median_ms:.1f} ms, p95 {card.p95_ms:.1f} ms, "
+            f"max {card.max_ms:.1f} ms"
+        )
 
     def _print_rescore(self, dataset: Dataset, timings: scoring_bench.RescoreTimings) -> None:
         write = self.stdout.write

@@ -8,9 +8,10 @@ Python loops over leads, and the answer has one row per campaign, channel, page 
 
 - MQLs and SQLs come from the funnel reaches, so they agree with the dashboard (a lead that
   skipped SQL on its way to a deal has passed it);
-- accepted and rejected count sales' decisions on handoffs (`handoff.Assignment.decision`): a
-  lead recycled and later accepted counts once in each; a handoff ended by a reassignment,
-  without a decision, counts in neither;
+- accepted and rejected count leads, from sales' decisions on their handoffs
+  (`handoff.Assignment.decision`): a lead sales ever accepted (or accepted by default) is
+  accepted, a lead only ever rejected is rejected, so the two never add up to more than the
+  MQLs; a lead still undecided counts in neither;
 - rejection reasons come from `handoff.Rejection`, by code, with the latest wording;
 - revenue is the sum of the won deals' amounts, per currency: Tandem converts no currencies
   (the reports don't either), so amounts in different currencies are never added up;
@@ -265,7 +266,7 @@ def closed_loop(
     the organisation's time zone, both included; None leaves that end open), one row per value
     of `by`, attributed by `touch`; only the leads of `campaign_ids` when given.
 
-    Six queries whatever the number of leads: MQLs with SQLs, decisions, rejection reasons,
+    Five queries whatever the number of leads: MQLs with SQLs, decisions, rejection reasons,
     won deals, the middle speeds to lead, and the campaigns' names. Median speed to lead is
     the time from a handoff's assignment to sales' first touch of it.
 
@@ -287,27 +288,28 @@ def closed_loop(
         return rows[group]
 
     reached_sql = StageReach.objects.filter(lead_id=models.OuterRef("lead_id"), stage=Stage.SQL)
-    for value, mqls, sqls in (
+    accepted = Assignment.objects.filter(
+        lead_id=models.OuterRef("lead_id"), decision__in=ACCEPTED_DECISIONS
+    )
+    rejected = Assignment.objects.filter(
+        lead_id=models.OuterRef("lead_id"), decision=Decision.REJECTED
+    )
+    for value, mqls, sqls, accepted_leads, rejected_leads in (
         cohort.annotate(group=key)
         .values("group")
-        .annotate(mqls=Count("id"), sqls=Count("id", filter=models.Exists(reached_sql)))
-        .values_list("group", "mqls", "sqls")
+        .annotate(
+            mqls=Count("id"),
+            sqls=Count("id", filter=models.Exists(reached_sql)),
+            accepted=Count("id", filter=models.Exists(accepted)),
+            rejected=Count("id", filter=models.Exists(rejected) & ~models.Exists(accepted)),
+        )
+        .values_list("group", "mqls", "sqls", "accepted", "rejected")
     ):
         target = row(value)
         target.mqls += mqls
         target.sqls += sqls
-
-    for value, decision, count in (
-        Assignment.objects.filter(lead_id__in=cohort_leads, decision__in=Decision.values)
-        .annotate(group=key)
-        .values("group", "decision")
-        .annotate(count=Count("id"))
-        .values_list("group", "decision", "count")
-    ):
-        if decision in ACCEPTED_DECISIONS:
-            row(value).accepted += count
-        else:
-            row(value).rejected += count
+        target.accepted += accepted_leads
+        target.rejected += rejected_leads
 
     # code → (when last used, label then, count), per group.
     reasons: dict[str | None, dict[str, tuple[dt.datetime, str, int]]] = defaultdict(dict)

@@ -54,7 +54,7 @@ def test_everyone_on_a_team_sees_the_campaigns_with_their_figures(
     assert {
         name: (loop.mqls, loop.acceptance_rate, loop.sql_rate) for name, loop in rows.items()
     } == {
-        "Spring webinar": (3, 0.5, 1 / 3),
+        "Spring webinar": (3, 2 / 3, 1 / 3),
         "Brand search": (3, 1.0, 1 / 3),
     }
     page = response.content.decode()
@@ -105,8 +105,8 @@ def test_the_campaign_page_shows_the_brief_and_the_closed_loop(
     ):
         assert text in page
     loop = response.context["loop"]
-    assert (loop.mqls, loop.accepted, loop.rejected, loop.sqls, loop.won_deals) == (3, 2, 2, 1, 2)
-    assert '<dd id="figure-acceptance">50.0%</dd>' in page
+    assert (loop.mqls, loop.accepted, loop.rejected, loop.sqls, loop.won_deals) == (3, 2, 1, 1, 2)
+    assert '<dd id="figure-acceptance">66.7%</dd>' in page
     assert '<dd id="figure-speed">5 h 0 min</dd>' in page
     assert "No budget this year" in page
 

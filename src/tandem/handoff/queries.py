@@ -70,10 +70,16 @@ def current_assignment(lead: Lead) -> Assignment | None:
     return Assignment.objects.filter(lead=lead, ended_at__isnull=True).first()
 
 
+# The stages at which an assigned lead is sales' work: what the queue lists and capacity counts.
+WORKED_STAGES = (Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY)
+
+
 def open_leads(rep_ids: Collection[int]) -> dict[int, int]:
-    """Each rep's current assignments."""
+    """Each rep's current assignments of leads still being worked."""
     rows = (
-        Assignment.objects.filter(rep_id__in=rep_ids, ended_at__isnull=True)
+        Assignment.objects.filter(
+            rep_id__in=rep_ids, ended_at__isnull=True, lead__stage__in=WORKED_STAGES
+        )
         .values("rep_id")
         .annotate(count=Count("id"))
     )
@@ -120,7 +126,7 @@ def queue(actor: User) -> list[Assignment]:
     """The current assignments the actor works or oversees: a rep's own, a sales manager's
     team's, everyone's for others. Undecided leads first, the nearest deadline first."""
     role = role_of(actor)
-    current = Assignment.objects.filter(ended_at__isnull=True)
+    current = Assignment.objects.filter(ended_at__isnull=True, lead__stage__in=WORKED_STAGES)
     if role == Role.SALES_REP:
         current = current.filter(rep=actor)
     elif role == Role.SALES_MANAGER:

@@ -197,6 +197,26 @@ def route_new_mqls(*, stage: str, lead_ids: list[int], **_: object) -> None:
         route_leads(lead_ids=lead_ids)
 
 
+USE_REJECT = (
+    "A lead handed to sales goes back only through Reject, with one of the agreement's reasons "
+    "and a note for marketing."
+)
+HANDED_BACK = frozenset({Stage.RECYCLED, Stage.DISQUALIFIED})
+# Stages at which a lead is no longer sales' work.
+LEAVES_SALES = frozenset({*HANDED_BACK, Stage.CUSTOMER})
+
+
+def check_stage_move(*, lead: Lead, to_stage: str) -> None:
+    """Refuse to recycle or disqualify, by the plain stage form or API, a lead that sales holds
+    and has not answered with a reason: the closed loop needs every rejection's reason."""
+    if (
+        to_stage in HANDED_BACK
+        and lead.stage in (Stage.MQL, Stage.SAL)
+        and queries.current_assignment(lead) is not None
+    ):
+        raise Conflict(USE_REJECT, code="use_reject", fields={"stage": "reject the lead instead"})
+
+
 # Stages a lead reaches only once sales has taken it on.
 TAKEN_ON = frozenset({Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER})
 
@@ -204,11 +224,12 @@ TAKEN_ON = frozenset({Stage.SAL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER})
 def follow_stage_moves(*, stage: str, lead_ids: list[int], **_: object) -> None:
     """Keep assignments true to the ledger when a lead moves by other means than the card (the
     stage form, an import, a won deal): moving on decides an undecided assignment as accepted,
-    leaving the funnel ends it. Connected to `leads.signals.stage_entered`."""
+    leaving the funnel or becoming a customer ends it (the rep no longer works it, so it no
+    longer counts against their capacity). Connected to `leads.signals.stage_entered`."""
     current = Assignment.objects.filter(lead_id__in=lead_ids, ended_at__isnull=True)
     if stage in TAKEN_ON:
         current.filter(decided_at__isnull=True).update(decision=Decision.ACCEPTED, decided_at=now())
-    elif stage in (Stage.RECYCLED, Stage.DISQUALIFIED):
+    if stage in LEAVES_SALES:
         current.update(ended_at=now())
 
 

@@ -9,6 +9,7 @@ from ninja import Query, Router, Status
 from tandem.core.api_support import ApiRequest, page_of
 from tandem.core.errors import NotFound
 from tandem.core.schemas import READ_ERRORS, WRITE_ERRORS, PageQuery
+from tandem.handoff import services as handoff_services
 from tandem.leads import lifecycle, services
 from tandem.leads.models import Company, Deal, Lead, StageChange
 from tandem.leads.queries import (
@@ -88,6 +89,7 @@ def update_lead(request: ApiRequest, lead_id: int, payload: LeadPatch) -> Lead:
 def move_lead(request: ApiRequest, lead_id: int, payload: StageMoveIn) -> dict[str, Any]:
     """Move the lead to another stage. A move the lifecycle forbids answers 409."""
     lead = access_lead(request.auth, lead_id, write=True)
+    handoff_services.check_stage_move(lead=lead, to_stage=payload.stage)
     change = lifecycle.change_stage(
         lead=lead, to_stage=payload.stage, by=request.auth, reason=payload.reason
     )

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tandem.core.errors import DomainError
 from tandem.core.pages import MemberRequest, team_page
+from tandem.handoff import services as handoff_services
 from tandem.handoff.card import lead_card
 from tandem.handoff.forms import ReassignForm
 from tandem.handoff.models import TouchKind
@@ -83,8 +84,11 @@ def lead_list_page(request: MemberRequest) -> HttpResponse:
 def lead_page(request: MemberRequest, lead_id: int) -> HttpResponse:
     lead = access_lead(request.user, lead_id)
     may_edit = may_edit_leads(request.user)
-    moves = lifecycle.allowed_moves(lead.stage)
     card = lead_card(request.user, lead)
+    moves = lifecycle.allowed_moves(lead.stage)
+    if card.current is not None and lead.stage in (Stage.MQL, Stage.SAL):
+        # Sales hands such a lead back through Reject, with a reason.
+        moves = [move for move in moves if move not in handoff_services.HANDED_BACK]
     context = {
         "lead": lead,
         "history": card.history,
@@ -108,6 +112,7 @@ def change_stage(request: MemberRequest, lead_id: int) -> HttpResponse:
         messages.error(request, form.error_text())
         return redirect("leads:detail", lead_id=lead.pk)
     try:
+        handoff_services.check_stage_move(lead=lead, to_stage=form.cleaned_data["to_stage"])
         lifecycle.change_stage(
             lead=lead,
             to_stage=form.cleaned_data["to_stage"],

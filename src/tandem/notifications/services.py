@@ -44,7 +44,9 @@ def _email(*, address: str, title: str, body: str, url: str) -> Callable[[], Non
 
     A named function rather than a partial: Django names the callback when it logs its failure.
     """
-    footer = EMAIL_FOOTER.format(url=url) if url else ""
+    # A mail program needs the whole address; in Tandem the path is enough.
+    link = f"{str(settings.TANDEM_BASE_URL).rstrip('/')}{url}" if url.startswith("/") else url
+    footer = EMAIL_FOOTER.format(url=link) if url else ""
     message = "\n\n".join(part for part in (body, footer) if part)
 
     def send_notification_email() -> None:

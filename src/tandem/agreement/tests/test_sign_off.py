@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from tandem.agreement import services
@@ -90,7 +91,10 @@ def test_the_notices_say_what_happened_and_link_the_version(
     assert notice.url == "/agreement/v/1/"
     message = next(message for message in mail.outbox if message.to == ["manager@example.com"])
     assert message.subject == notice.title
-    assert message.body == f"{notice.body}\n\nRead it in Tandem: /agreement/v/1/"
+    assert (
+        message.body
+        == f"{notice.body}\n\nRead it in Tandem: {settings.TANDEM_BASE_URL}/agreement/v/1/"
+    )
 
 
 def test_a_signature_notice_says_who_signed_and_who_is_still_needed(

@@ -88,20 +88,25 @@ BRIEFS: dict[str, dict[str, str]] = {
 AUDIENCE = "Heads of sales and marketing at {segment} software companies"
 ANY_SEGMENT = "growing"
 
-REJECTION_NOTES = {
-    RejectionOutcome.RECYCLE: (
-        "Interested, but the budget opens next quarter.",
-        "Evaluating in the autumn; asked us to stay in touch.",
-        "Three calls and two emails, no answer yet.",
+# What a rep writes for each of the starter agreement's reasons; other reasons get a plain note.
+REJECTION_NOTES: dict[str, tuple[str, ...]] = {
+    "not-ready": (
+        "Interested, but still researching; asked us to come back later.",
         "Just started in the role; wants to settle in first.",
     ),
-    RejectionOutcome.DISQUALIFY: (
+    "timing": (
+        "Interested, but the budget opens next quarter.",
+        "Evaluating in the autumn; asked us to stay in touch.",
+    ),
+    "no-response": ("Three calls and two emails, no answer yet.", "No reply to five touches."),
+    "not-target": (
         "A student researching a thesis, not a buyer.",
-        "Two people in the company; the product is far too big for them.",
-        "Already a customer under another address.",
         "Consultancy looking for partners, not software.",
     ),
+    "too-small": ("Two people in the company; the product is far too big for them.",),
+    "duplicate": ("Already a customer under another address.",),
 }
+OTHER_NOTE = "See the call notes."
 TOUCH_KINDS = (TouchKind.CALL, TouchKind.EMAIL, TouchKind.CALL, TouchKind.MEETING)
 # The first touch comes this many hours after assignment: mostly quickly, sometimes late.
 TOUCH_DELAYS = (0.3, 0.8, 1.5, 2.5, 4.0, 6.0, 9.0, 20.0, 30.0)
@@ -128,7 +133,7 @@ def write_briefs() -> int:
 @dataclass(frozen=True)
 class Cycle:
     """One time a lead was handed to sales: when it became an MQL, where it went next and
-    when, and when it left sales (recycled or disqualified later), if it did."""
+    when, and when it left sales' work (recycled, disqualified or won later), if it did."""
 
     lead_id: int
     mql_at: dt.datetime
@@ -221,7 +226,7 @@ def write_handoff_history(*, seed: int) -> int:
                 reason_code=(reason := rng.choice(reasons[outcome])).code,
                 reason_label=reason.label,
                 outcome=outcome,
-                note=rng.choice(REJECTION_NOTES[outcome]),
+                note=rng.choice(REJECTION_NOTES.get(reason.code, (OTHER_NOTE,))),
                 agreement_version=version,
                 at=at,
             )
@@ -252,7 +257,7 @@ def _answered_handoffs() -> list[Cycle]:
                 (
                     later_at
                     for later_stage, later_at in changes[index + 1 :]
-                    if later_stage in (Stage.RECYCLED, Stage.DISQUALIFIED)
+                    if later_stage in (Stage.RECYCLED, Stage.DISQUALIFIED, Stage.CUSTOMER)
                 ),
                 None,
             )

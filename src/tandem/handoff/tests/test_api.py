@@ -109,3 +109,11 @@ def test_the_manager_reassigns(api_as, personas: Personas, lead: Lead) -> None:
     )
 
     assert (response.status_code, response.json()["rep_id"]) == (201, personas.other_rep.pk)
+
+
+def test_the_stage_api_refuses_to_hand_a_lead_back_without_a_reason(api_as, lead: Lead) -> None:
+    response = api_as("sales_rep").post(
+        f"/api/v1/leads/{lead.pk}/stage", {"stage": "recycled", "reason": "meh"}
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "use_reject")

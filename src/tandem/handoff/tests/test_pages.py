@@ -188,3 +188,26 @@ def test_a_team_routed_lead_shows_its_rule_on_the_card(
     page = client.get(f"/leads/{lead.pk}/").content.decode()
 
     assert "Routed by rule 1 (Team)." in page
+
+
+def test_the_stage_form_does_not_hand_a_lead_back_without_a_reason(
+    client: Client, personas: Personas, lead: Lead
+) -> None:
+    client.force_login(personas.sales_rep)
+
+    response = client.post(
+        f"/leads/{lead.pk}/stage", {"to_stage": "disqualified", "reason": ""}, follow=True
+    )
+
+    assert "goes back only through Reject" in response.content.decode()
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.MQL
+
+
+def test_the_stage_form_offers_no_way_back_for_a_lead_sales_holds(
+    client: Client, personas: Personas, lead: Lead
+) -> None:
+    client.force_login(personas.sales_rep)
+
+    offered = client.get(f"/leads/{lead.pk}/").context["stage_form"].fields["to_stage"].choices
+
+    assert Stage.DISQUALIFIED not in [value for value, _ in offered]

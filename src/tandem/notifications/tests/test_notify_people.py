@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
 
@@ -44,7 +45,8 @@ def test_each_person_gets_a_row_and_an_email_once_the_writes_commit(
         ("executive@example.com", "Version 2 is proposed"),
         ("manager@example.com", "Version 2 is proposed"),
     ]
-    assert mail.outbox[0].body == "Read it before you sign.\n\nRead it in Tandem: /agreement/v/2/"
+    link = f"{settings.TANDEM_BASE_URL}/agreement/v/2/"
+    assert mail.outbox[0].body == f"Read it before you sign.\n\nRead it in Tandem: {link}"
 
 
 def test_a_person_named_twice_is_told_once(

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from tandem.core.testing import make_lead
-from tandem.leads.models import FunnelMonth, Stage
+from tandem.leads import lifecycle
+from tandem.leads.models import FunnelDay, FunnelMonth, Stage, StageReach
 
 pytestmark = pytest.mark.django_db
 
@@ -20,3 +21,25 @@ def test_the_command_restores_a_rollup_that_drifted(capsys: pytest.CaptureFixtur
         list(FunnelMonth.objects.values_list("stage", "month", "reached", "advanced")) == expected
     )
     assert "1 stage reaches" in capsys.readouterr().out
+
+
+def test_the_command_restores_the_daily_rollup_and_times_in_stage() -> None:
+    lead = make_lead(stage=Stage.LEAD, at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    lifecycle.change_stage(
+        lead=lead, to_stage=Stage.MQL, by=None, at=dt.datetime(2026, 1, 7, tzinfo=dt.UTC)
+    )
+    expected = derived()
+    FunnelDay.objects.all().delete()
+    StageReach.objects.update(time_in_previous_stage=dt.timedelta(days=30))
+
+    call_command("rebuild_funnel")
+
+    assert derived() == expected
+    assert expected[1] == [(Stage.LEAD, None), (Stage.MQL, dt.timedelta(days=2))]
+
+
+def derived() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    return (
+        list(FunnelDay.objects.order_by("day").values_list("stage", "day", "reached", "advanced")),
+        list(StageReach.objects.order_by("at").values_list("stage", "time_in_previous_stage")),
+    )

@@ -1,27 +1,41 @@
-"""Charts drawn on the server as SVG geometry, so pages need no JavaScript library."""
+"""Charts drawn on the server as SVG geometry, so pages need no JavaScript library.
 
+Two shapes: horizontal bars (one per stage, source, campaign...) and columns over the period's
+days, weeks or months. Templates draw the geometry; the values are the tables' own.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-from tandem.leads.funnel import SIDE_STAGES
-from tandem.reports.queries import Funnel
 
 ROW_HEIGHT = 30
 BAR_HEIGHT = 20
-LABEL_WIDTH = 110
+LABEL_WIDTH = 160
 BAR_AREA_WIDTH = 420
 # Room right of the longest bar for its value.
-VALUE_WIDTH = 70
+VALUE_WIDTH = 110
 PADDING = 8
+# Labels longer than this are cut, with the whole label kept in the bar's tooltip.
+LABEL_CHARACTERS = 24
+COLUMN_AREA_HEIGHT = 160
+COLUMN_AREA_WIDTH = 640
+AXIS_HEIGHT = 24
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: int
-    # Side stages (recycled, disqualified) are drawn apart from the main path.
+    value: float
+    text: str
+    # Drawn apart from the rest, e.g. side stages off the main path or the "none" row.
     is_side: bool
     y: int
     width: float
+
+    @property
+    def short_label(self) -> str:
+        if len(self.label) <= LABEL_CHARACTERS:
+            return self.label
+        return self.label[: LABEL_CHARACTERS - 1] + "…"
 
     @property
     def text_y(self) -> int:
@@ -41,24 +55,87 @@ class BarChart:
     bar_height: int
 
 
-def reached_per_stage(funnel: Funnel) -> BarChart:
-    """Horizontal bars of how many leads reached each stage in the funnel's period."""
-    largest = max((row.reached for row in funnel.stages), default=0)
+@dataclass(frozen=True)
+class BarItem:
+    label: str
+    value: float
+    text: str
+    is_side: bool = False
+
+
+def bar_chart(items: Sequence[BarItem]) -> BarChart:
+    """Horizontal bars, scaled to the largest value."""
+    largest = max((item.value for item in items), default=0)
     bars = [
         Bar(
-            label=row.stage.label,
-            value=row.reached,
-            is_side=row.stage in SIDE_STAGES,
+            label=item.label,
+            value=item.value,
+            text=item.text,
+            is_side=item.is_side,
             y=PADDING + index * ROW_HEIGHT,
             # A bar of zero is drawn a hair wide so the row does not look missing.
-            width=max(BAR_AREA_WIDTH * row.reached / largest, 1.0) if largest else 1.0,
+            width=max(BAR_AREA_WIDTH * item.value / largest, 1.0) if largest > 0 else 1.0,
         )
-        for index, row in enumerate(funnel.stages)
+        for index, item in enumerate(items)
     ]
     return BarChart(
         bars=bars,
         width=LABEL_WIDTH + BAR_AREA_WIDTH + VALUE_WIDTH,
-        height=2 * PADDING + len(bars) * ROW_HEIGHT - (ROW_HEIGHT - BAR_HEIGHT),
+        height=max(2 * PADDING + len(bars) * ROW_HEIGHT - (ROW_HEIGHT - BAR_HEIGHT), 2 * PADDING),
         label_width=LABEL_WIDTH,
         bar_height=BAR_HEIGHT,
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+    # Every few columns carry their label on the axis, so labels never overlap.
+    show_label: bool
+
+    @property
+    def label_x(self) -> float:
+        return self.x + self.width / 2
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    columns: list[Column]
+    width: int
+    height: int
+    axis_y: int
+    largest: int
+
+
+def column_chart(labels: Sequence[str], values: Sequence[int]) -> ColumnChart:
+    """Columns over time, one per day, week or month, scaled to the largest."""
+    largest = max(values, default=0)
+    count = max(len(values), 1)
+    step = COLUMN_AREA_WIDTH / count
+    every = max(1, round(count / 12))
+    columns = []
+    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+        height = COLUMN_AREA_HEIGHT * value / largest if largest else 0.0
+        columns.append(
+            Column(
+                label=label,
+                value=value,
+                x=PADDING + index * step + step * 0.1,
+                y=PADDING + COLUMN_AREA_HEIGHT - height,
+                width=step * 0.8,
+                height=height,
+                show_label=index % every == 0,
+            )
+        )
+    return ColumnChart(
+        columns=columns,
+        width=int(2 * PADDING + COLUMN_AREA_WIDTH),
+        height=PADDING + COLUMN_AREA_HEIGHT + AXIS_HEIGHT,
+        axis_y=PADDING + COLUMN_AREA_HEIGHT,
+        largest=largest,
     )

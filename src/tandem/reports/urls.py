@@ -4,5 +4,5 @@ from tandem.reports import views
 
 app_name = "reports"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", views.dashboard_page, name="dashboard"),
 ]

@@ -21,7 +21,7 @@ def run_bench(database: Path, *arguments: str) -> str:
     out = StringIO()
     call_command(
         "bench",
-        "funnel",
+        "dashboard",
         "--leads",
         "200",
         "--repeat",
@@ -38,14 +38,15 @@ def test_bench_prints_a_table_of_the_dashboard_queries(tmp_path: Path) -> None:
     out = run_bench(tmp_path / "bench.sqlite3")
 
     lines = out.splitlines()
-    assert lines[0] == f"Funnel benchmark on sqlite: {tmp_path / 'bench.sqlite3'}"
-    assert lines[1].startswith("Data: 200 leads, ")
-    assert lines[2].startswith("Dashboard page GET / as maria.marketer, 2 runs: median ")
-    assert lines[4].split() == ["#", "median", "ms", "p95", "ms", "rows", "query"]
-    query_lines = [line for line in lines[5:] if line.split()[0].isdigit()]
+    assert lines[0] == "— Default filters —"
+    assert lines[1] == f"Dashboard benchmark on sqlite: {tmp_path / 'bench.sqlite3'}"
+    assert lines[2].startswith("Data: 200 leads, ")
+    assert lines[3].startswith("Dashboard page GET / as maria.marketer, 2 runs: median ")
+    assert lines[5].split() == ["#", "median", "ms", "p95", "ms", "rows", "query"]
+    query_lines = [line for line in lines[6:] if line.split() and line.split()[0].isdigit()]
     assert query_lines != []
-    assert all("leads_funnelmonth" in line for line in query_lines)
     assert any(line.lstrip().startswith("all ") for line in lines)
+    assert "— Filtered to the busiest segment —" in lines
 
 
 def test_bench_json_is_one_line_and_a_second_run_reuses_the_data(tmp_path: Path) -> None:
@@ -56,7 +57,8 @@ def test_bench_json_is_one_line_and_a_second_run_reuses_the_data(tmp_path: Path)
 
     assert out.count("\n") == 1
     figures = json.loads(out)
-    assert figures["benchmark"] == "funnel"
+    assert figures["benchmark"] == "dashboard"
+    assert set(figures["views"]) == {"default", "segment"}
     assert figures["database"] == "sqlite"
     assert figures["leads"] == 200
     assert figures["dataset_reused"] is True
@@ -79,7 +81,6 @@ def test_dashboard_queries_are_captured_apart_from_session_queries() -> None:
 
     assert timings.path == "/"
     assert timings.queries != []
-    assert all("leads_funnelmonth" in query.sql for query in timings.queries)
     assert all("django_session" not in query.sql for query in timings.queries)
     assert any("django_session" in query.sql for query in timings.session_queries)
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tandem.tracking",
     "tandem.handoff",
     "tandem.nurture",
+    "tandem.planning",
     "tandem.notifications",
     "tandem.reports",
 ]

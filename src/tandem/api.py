@@ -19,7 +19,10 @@ from tandem.handoff.sla_api import router as service_levels_router
 from tandem.leads.api import companies_router, deals_router, leads_router
 from tandem.nurture.api import router as nurture_router
 from tandem.people.queries import user_for_token
+from tandem.planning.api import router as planning_router
 from tandem.reports.api import router as reports_router
+from tandem.reports.snapshot_api import router as snapshots_router
+from tandem.reports.wins_api import router as wins_router
 
 UNAUTHENTICATED = (
     "Sign in, or send a personal API token as 'Authorization: Bearer <token>' "
@@ -94,3 +97,6 @@ api.add_router("/v1/handoff/routing", routing_router)
 api.add_router("/v1/handoff", handoff_router)
 api.add_router("/v1/handoff", service_levels_router)
 api.add_router("/v1/nurture", nurture_router)
+api.add_router("/v1/planning", planning_router)
+api.add_router("/v1/snapshots", snapshots_router)
+api.add_router("/v1/wins", wins_router)

@@ -16,5 +16,8 @@ urlpatterns = [
     path("handoff/service-levels/", include("tandem.handoff.sla_urls")),
     path("handoff/", include("tandem.handoff.urls")),
     path("", include("tandem.nurture.urls")),
+    path("planning/", include("tandem.planning.urls")),
+    path("snapshots/", include("tandem.reports.snapshot_urls")),
+    path("wins/", include("tandem.reports.wins_urls")),
     path("notifications/", include("tandem.notifications.urls")),
 ]

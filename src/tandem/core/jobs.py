@@ -27,6 +27,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("check service levels", 60.0, "tandem.handoff.sla.check_service_levels"),
     PeriodicJob("send due nurture emails", 60.0, "tandem.nurture.services.send_due_emails"),
     PeriodicJob(
+        "take scheduled report snapshots",
+        3_600.0,
+        "tandem.reports.snapshot_services.take_scheduled_snapshots",
+    ),
+    PeriodicJob(
         "prune processed tracking batches",
         3_600.0,
         "tandem.tracking.pipeline.prune_processed_batches",

@@ -5,6 +5,7 @@ It migrates the database, fills it (a generated B2B funnel, or Olist's real data
 logins and serves the site like `tandem serve`.
 """
 
+import os
 import time
 from argparse import ArgumentParser
 from pathlib import Path
@@ -18,6 +19,7 @@ from tandem.core.demo.agreement import write_agreement
 from tandem.core.demo.handoff import write_briefs, write_handoff_history
 from tandem.core.demo.nurture import write_nurture
 from tandem.core.demo.plan import DEFAULT_SEED, make_plan
+from tandem.core.demo.planning import write_plan
 from tandem.core.demo.records import PEOPLE, TEAMS
 from tandem.core.demo.routing import route_waiting_mqls, write_rules
 from tandem.core.demo.tracking import DemoTracking, write_tracking
@@ -33,6 +35,7 @@ from tandem.core.management.commands.serve import (
 from tandem.core.roles import Role
 from tandem.core.time import now
 from tandem.leads.models import Lead
+from tandem.reports.snapshot_services import take_scheduled_snapshots
 
 # A local demo: the password is fixed and printed, so anyone at the machine can log in.
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105
@@ -108,8 +111,19 @@ class Command(BaseCommand):
         enrolled = write_nurture()
         if enrolled:
             self._say(f"Enrolled {enrolled:,} recycled leads in the nurture sequence.")
+        plan = write_plan()
+        if plan is not None:
+            self._say(
+                f"Made {plan.name} the active plan: {plan.target_revenue:,.0f} {plan.currency}."
+            )
+        taken = take_scheduled_snapshots()
+        if taken:
+            self._say(f"Took {taken} report snapshots (last week's and last month's).")
         tracking = write_tracking(people)
         address = bind_address(options["host"], options["port"])
+        if "TANDEM_BASE_URL" not in os.environ:
+            # Links in the emails the demo's worker sends lead back to this server.
+            os.environ["TANDEM_BASE_URL"] = f"http://{address}"
         self._print_logins(address)
         self._print_tracking(address, tracking)
         if not options["no_serve"]:

@@ -179,7 +179,7 @@ def _key(by: Dimension, touch: Touch) -> Any:
     return F("lead__company__segment")
 
 
-def _campaign_filter(touch: Touch, campaign_ids: Collection[int]) -> Q:
+def attributed_to(touch: Touch, campaign_ids: Collection[int]) -> Q:
     """Leads attributed to one of `campaign_ids`, written so each side can use its index."""
     if touch == Touch.FIRST:
         return Q(lead__first_touch_campaign_id__in=campaign_ids)
@@ -203,7 +203,7 @@ def _cohort(
     if mql_to is not None:
         reaches = reaches.filter(at__lt=start_of_day(mql_to + dt.timedelta(days=1)))
     if campaign_ids is not None:
-        reaches = reaches.filter(_campaign_filter(touch, campaign_ids))
+        reaches = reaches.filter(attributed_to(touch, campaign_ids))
     return reaches
 
 

@@ -31,7 +31,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import RowNumber, TruncDay, TruncWeek
 
 from tandem.agreement.models import AgreementVersion
-from tandem.campaigns.closed_loop import ACCEPTED_DECISIONS, Touch, _campaign_filter
+from tandem.campaigns.closed_loop import ACCEPTED_DECISIONS, Touch, attributed_to
 from tandem.core.errors import DomainError
 from tandem.core.time import add_months, months_between, now, organisation_zone, start_of_day
 from tandem.handoff.models import Assignment, Decision, Rejection
@@ -197,7 +197,7 @@ def lead_filter(filters: Filters, *, path: str = "lead__") -> Q:
         condition &= Q(**{f"{path}owner__membership__team_id": filters.team_id})
     if filters.campaign_id is not None:
         if path == "lead__":
-            condition &= _campaign_filter(Touch.LAST, [filters.campaign_id])
+            condition &= attributed_to(Touch.LAST, [filters.campaign_id])
         else:
             condition &= Q(**{f"{path}last_touch_campaign_id": filters.campaign_id}) | Q(
                 **{

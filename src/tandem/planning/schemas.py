@@ -1,6 +1,7 @@
 """The shapes of the planning API."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from types import SimpleNamespace
@@ -28,8 +29,32 @@ DAYS = f"Whole days, 0 to {MAX_DAYS_TO_CLOSE}; not fewer than the next stage's."
 SPLIT = "Whole percent of every stage this source group brings; the four add up to 100."
 
 
+def text_pattern(pattern: str) -> Callable[[dict[str, Any]], None]:
+    """Document the text form a decimal also accepts, as precisely as its number form."""
+
+    def document(schema: dict[str, Any]) -> None:
+        for option in schema.get("anyOf", []):
+            if option.get("type") == "string":
+                option["pattern"] = pattern
+            document(option)
+
+    return document
+
+
+AMOUNT_TEXT = text_pattern(r"^\d{1,12}(\.\d{1,2})?$")
+RATE_TEXT = text_pattern(r"^\d{1,3}(\.\d{1,2})?$")
+
+
 def rate_field(description: str) -> Any:
-    return Field(None, gt=0, le=100, max_digits=5, decimal_places=2, description=description)
+    return Field(
+        None,
+        gt=0,
+        le=100,
+        max_digits=5,
+        decimal_places=2,
+        description=description,
+        json_schema_extra=RATE_TEXT,
+    )
 
 
 class PlanInputsIn(InSchema):
@@ -41,6 +66,7 @@ class PlanInputsIn(InSchema):
         max_digits=14,
         decimal_places=2,
         description="Average won deal, in the plan's currency.",
+        json_schema_extra=AMOUNT_TEXT,
     )
     win_rate: Decimal | None = rate_field(f"Opportunity → won. {RATE}")
     lead_to_mql: Decimal | None = rate_field(f"Lead → MQL. {RATE}")
@@ -84,6 +110,7 @@ class PlanIn(InSchema):
         max_digits=14,
         decimal_places=2,
         description="Revenue to win in the period, in `currency`.",
+        json_schema_extra=AMOUNT_TEXT,
     )
     currency: str = Field(pattern=CURRENCY_PATTERN, description="ISO 4217 currency code.")
     history_months: int = Field(

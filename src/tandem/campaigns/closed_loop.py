@@ -109,7 +109,7 @@ class ClosedLoopRow:
 
     @property
     def acceptance_rate(self) -> float | None:
-        """Accepted of the decided handoffs; None before any decision."""
+        """Accepted of the decided leads; None before any decision."""
         return self.accepted / self.decided if self.decided else None
 
     @property

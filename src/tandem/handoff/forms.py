@@ -12,16 +12,13 @@ from tandem.leads.queries import lead_owners
 MAX_NOTE = 2000
 
 
-CardForm = SentenceErrorsForm
-
-
-class RejectForm(CardForm):
+class RejectForm(SentenceErrorsForm):
     # Checked against the active agreement's reasons by the service, which names them.
     reason = forms.CharField(label="Reason", max_length=60)
     note = forms.CharField(label="Note", max_length=MAX_NOTE)
 
 
-class TouchForm(CardForm):
+class TouchForm(SentenceErrorsForm):
     kind = forms.ChoiceField(label="Touch", choices=TouchKind.choices)
     note = forms.CharField(
         label="Note",
@@ -31,7 +28,7 @@ class TouchForm(CardForm):
     )
 
 
-class QualifyForm(CardForm):
+class QualifyForm(SentenceErrorsForm):
     deal_name = forms.CharField(label="Deal", max_length=200)
     amount = forms.DecimalField(label="Amount", min_value=0, max_digits=14, decimal_places=2)
     currency = forms.RegexField(
@@ -44,7 +41,7 @@ class QualifyForm(CardForm):
     note = forms.CharField(label="Note", max_length=MAX_NOTE, required=False)
 
 
-class ReassignForm(CardForm):
+class ReassignForm(SentenceErrorsForm):
     to = forms.TypedChoiceField(label="Give to", coerce=int)
     reason = forms.CharField(label="Why", max_length=400)
 

@@ -16,7 +16,8 @@ from tandem.core.errors import DomainError
 from tandem.core.pages import MemberRequest, team_page
 from tandem.core.roles import Role
 from tandem.handoff import queries, services
-from tandem.handoff.forms import CardForm, QualifyForm, ReassignForm, RejectForm, TouchForm
+from tandem.handoff.forms import QualifyForm, ReassignForm, RejectForm, TouchForm
+from tandem.leads.forms import SentenceErrorsForm
 from tandem.leads.models import Lead, Stage
 from tandem.leads.queries import access_lead, require_role
 from tandem.people.queries import role_of
@@ -53,7 +54,7 @@ def _back(request: MemberRequest, lead: Lead) -> HttpResponse:
 def _act(
     request: MemberRequest,
     lead_id: int,
-    form: CardForm | None,
+    form: SentenceErrorsForm | None,
     action: Callable[[Lead, dict[str, object]], str],
 ) -> HttpResponse:
     lead = access_lead(request.user, lead_id)

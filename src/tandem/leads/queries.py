@@ -20,7 +20,7 @@ from tandem.core.roles import (
     SEES_TEAM_LEADS,
     Role,
 )
-from tandem.leads.models import Company, Deal, Event, Lead, StageChange
+from tandem.leads.models import Company, Deal, Lead, StageChange
 from tandem.people.queries import membership_of, role_of
 
 # Who may own leads and deals: people in sales, and admins.
@@ -209,8 +209,3 @@ def stage_history(lead: Lead) -> QuerySet[StageChange]:
 
 def lead_deals(lead: Lead) -> QuerySet[Deal]:
     return Deal.objects.filter(lead=lead).select_related("owner").order_by("-opened_on", "-id")
-
-
-def recent_events(lead: Lead, *, limit: int) -> QuerySet[Event]:
-    """The lead's latest activity, newest first."""
-    return lead.events.select_related("campaign").order_by("-occurred_at", "-id")[:limit]

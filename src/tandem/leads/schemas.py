@@ -20,6 +20,7 @@ from tandem.core.schemas import (
     InSchema,
     PersonRef,
     patch_field,
+    text_pattern,
 )
 from tandem.leads import lifecycle
 from tandem.leads.models import DealStage, Lead, Stage, StageChange
@@ -323,11 +324,8 @@ AMOUNT_DESCRIPTION = "The deal's value, at least 0, with at most 2 decimal place
 AMOUNT_TEXT_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 
 
-def document_amount(schema: dict[str, Any]) -> None:
-    """Document the text form of an amount as precisely as its number form."""
-    for option in schema.get("anyOf", []):
-        if option.get("type") == "string":
-            option["pattern"] = AMOUNT_TEXT_PATTERN
+# Documents the text form of an amount as precisely as its number form.
+document_amount = text_pattern(AMOUNT_TEXT_PATTERN)
 
 
 # A deal's amount, wherever a client sends a new one.

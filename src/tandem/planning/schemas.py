@@ -1,7 +1,6 @@
 """The shapes of the planning API."""
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from types import SimpleNamespace
@@ -9,8 +8,9 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from tandem.core.schemas import CURRENCY_PATTERN, InSchema, PersonRef
+from tandem.core.schemas import CURRENCY_PATTERN, InSchema, PersonRef, text_pattern
 from tandem.leads.origins import SourceGroup
+from tandem.leads.schemas import AMOUNT_TEXT_PATTERN
 from tandem.planning.arithmetic import (
     MAX_DAYS_TO_CLOSE,
     PACE_LABELS,
@@ -29,19 +29,7 @@ DAYS = f"Whole days, 0 to {MAX_DAYS_TO_CLOSE}; not fewer than the next stage's."
 SPLIT = "Whole percent of every stage this source group brings; the four add up to 100."
 
 
-def text_pattern(pattern: str) -> Callable[[dict[str, Any]], None]:
-    """Document the text form a decimal also accepts, as precisely as its number form."""
-
-    def document(schema: dict[str, Any]) -> None:
-        for option in schema.get("anyOf", []):
-            if option.get("type") == "string":
-                option["pattern"] = pattern
-            document(option)
-
-    return document
-
-
-AMOUNT_TEXT = text_pattern(r"^\d{1,12}(\.\d{1,2})?$")
+AMOUNT_TEXT = text_pattern(AMOUNT_TEXT_PATTERN)
 RATE_TEXT = text_pattern(r"^\d{1,3}(\.\d{1,2})?$")
 
 

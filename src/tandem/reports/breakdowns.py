@@ -5,7 +5,7 @@ The cohort is the leads that first reached MQL in the period (as in `campaigns.c
 whose attribution this reuses: a lead counts for its last-touch campaign and landing page,
 falling back to its first touch). What became of them is counted whenever it happened: SQLs
 from the funnel reaches, won deals and revenue from the won deals, pipeline from the deals
-still open. Amounts are kept per currency, never added across currencies. Leads without a value
+still open. Revenues are kept per currency, never added across currencies. Leads without a value
 of the dimension are a row of their own, never dropped.
 
 All six breakdowns come from the same two grouped queries: the cohort (and its deals) grouped by
@@ -23,7 +23,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Count, Q, Sum
 
-from tandem.campaigns.closed_loop import NONE_LABELS, Dimension
+from tandem.campaigns.closed_loop import NONE_LABELS, Dimension, Revenue
 from tandem.campaigns.models import Campaign, Channel
 from tandem.core.errors import DomainError
 from tandem.leads.models import Deal, DealStage, Stage, StageReach
@@ -53,12 +53,6 @@ NO_VALUE_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Amount:
-    currency: str
-    amount: Decimal
-
-
 @dataclass
 class BreakdownRow:
     # The source group, source, campaign id (as text), channel, page or segment; None for the
@@ -71,8 +65,8 @@ class BreakdownRow:
     # Leads of the cohort with at least one won deal.
     won_leads: int = 0
     open_deals: int = 0
-    revenue: list[Amount] = field(default_factory=list)
-    pipeline: list[Amount] = field(default_factory=list)
+    revenue: list[Revenue] = field(default_factory=list)
+    pipeline: list[Revenue] = field(default_factory=list)
 
     @property
     def mql_to_won(self) -> float | None:
@@ -244,9 +238,9 @@ def pipeline_breakdowns(
     return breakdowns
 
 
-def _amounts(by_currency: dict[str, Decimal]) -> list[Amount]:
+def _amounts(by_currency: dict[str, Decimal]) -> list[Revenue]:
     return [
-        Amount(currency=currency, amount=amount.quantize(CENT))
+        Revenue(currency=currency, amount=amount.quantize(CENT))
         for currency, amount in sorted(by_currency.items())
     ]
 

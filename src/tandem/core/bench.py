@@ -25,10 +25,17 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
+from tandem.agreement import services as agreement_services
+from tandem.agreement.models import AgreementVersion
+from tandem.agreement.starter import STARTER_TERMS
+from tandem.core.demo.agreement import MARKETING_LEAD
+from tandem.core.demo.handoff import write_handoff_history
 from tandem.core.demo.plan import make_plan
 from tandem.core.demo.write_bulk import write_bulk
 from tandem.core.errors import DomainError
 from tandem.core.progress import Progress, no_progress
+from tandem.core.sql import analyze
+from tandem.handoff.models import Assignment
 from tandem.leads.models import Lead
 
 # Tables read to identify the request's user rather than to build the dashboard.
@@ -222,6 +229,23 @@ class Dataset:
     reused: bool
 
 
+def ensure_handoff_history(*, seed: int) -> int:
+    """Give the data set the handoffs a live system would have kept, once: an assignment, a
+    decision, a first touch and a rejection reason for every time its ledger shows an MQL
+    answered by sales (`core.demo.handoff`), under the starter terms as an unsigned draft (a
+    signed agreement would rescore every lead). Returns how many handoffs were written."""
+    if Assignment.objects.exists():
+        return 0
+    version = AgreementVersion.objects.order_by("number").first()
+    if version is None:
+        drafter = User.objects.get(username=MARKETING_LEAD)
+        version = agreement_services.create_draft(
+            by=drafter, title="Starter terms (bench data)", content=STARTER_TERMS
+        )
+    with transaction.atomic():
+        return write_handoff_history(seed=seed, version=version)
+
+
 def recorded_dataset() -> Dataset | None:
     """The data set recorded in this database by an earlier build, if any."""
     with connection.cursor() as cursor:
@@ -279,10 +303,9 @@ def ensure_dataset(
     seconds = round(time.perf_counter() - started, 1)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {DATASET_TABLE} SET built_seconds = %s", [seconds])  # noqa: S608
-        if connection.vendor == "postgresql":
-            # Fresh statistics, or the planner guesses row counts for tables it never measured
-            # and times the wrong plans.
-            cursor.execute("ANALYZE")
+    # Fresh statistics, or the planner guesses row counts for tables it never measured and
+    # times the wrong plans.
+    analyze()
     return Dataset(
         leads=leads,
         seed=seed,

@@ -24,12 +24,20 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob(
+        "count changed leads into the dashboard's rollups",
+        5.0,
+        "tandem.reports.rollups.recount_queued",
+    ),
     PeriodicJob("check service levels", 60.0, "tandem.handoff.sla.check_service_levels"),
     PeriodicJob("send due nurture emails", 60.0, "tandem.nurture.services.send_due_emails"),
     PeriodicJob(
         "take scheduled report snapshots",
         3_600.0,
         "tandem.reports.snapshot_services.take_scheduled_snapshots",
+    ),
+    PeriodicJob(
+        "refresh the query planner's statistics", 3_600.0, "tandem.core.sql.refresh_statistics"
     ),
     PeriodicJob(
         "prune processed tracking batches",

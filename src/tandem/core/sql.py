@@ -63,3 +63,19 @@ def update_rows(
                     for field, value in zip(prepared, row, strict=True)
                 ],
             )
+
+
+def analyze() -> None:
+    """Measure every table for the query planner. Both databases plan by table statistics and
+    guess without them; run after loads that write many rows at once."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def refresh_statistics() -> None:
+    """Keep the query planner's statistics fresh as tables grow: SQLite's own `PRAGMA
+    optimize` analyzes the tables whose statistics are missing or out of date (PostgreSQL's
+    autovacuum does the same by itself)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")

@@ -129,6 +129,8 @@ class Assignment(models.Model):
                 condition=models.Q(ended_at__isnull=True, first_touch_at__isnull=True),
                 name="assignment_untouched",
             ),
+            # The dashboard's handoffs made in a period.
+            models.Index(fields=["assigned_at"], name="assignment_assigned_at"),
         ]
 
     def __str__(self) -> str:
@@ -186,6 +188,8 @@ class Rejection(models.Model):
         indexes = [
             models.Index(fields=["lead", "-at"], name="rejection_lead_recent"),
             models.Index(fields=["reason_code"], name="rejection_reason"),
+            # The dashboard's rejections made in a period.
+            models.Index(fields=["at"], name="rejection_at"),
         ]
 
     def __str__(self) -> str:

@@ -184,6 +184,10 @@ class Deal(TimestampedModel):
                 name="lost_deal_has_reason",
             ),
         ]
+        indexes = [
+            # The dashboard's deals won (or lost) in a period.
+            models.Index(fields=["stage", "closed_on"], name="deal_stage_closed"),
+        ]
 
     def __str__(self) -> str:
         return self.name

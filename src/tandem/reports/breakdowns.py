@@ -16,22 +16,24 @@ and every count adds up exactly as a query per dimension would give it.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from tandem.campaigns.closed_loop import NONE_LABELS, Dimension, Revenue
 from tandem.campaigns.models import Campaign, Channel
 from tandem.core.errors import DomainError
 from tandem.leads.models import Deal, DealStage, Stage, StageReach
 from tandem.leads.origins import GROUP_OF_SOURCE, SourceGroup
+from tandem.reports import rollups
 from tandem.reports.kpis import CENT, NO_FILTERS, Filters, Period, reaches
+from tandem.reports.rollups import OPEN_DEAL_STAGES
 
 UNKNOWN_BREAKDOWN = "{by} is not a way to break the pipeline down; use one of: {known}."
-OPEN_DEAL_STAGES = (DealStage.QUALIFICATION, DealStage.PROPOSAL, DealStage.NEGOTIATION)
 
 
 class Breakdown(models.TextChoices):
@@ -143,7 +145,6 @@ def pipeline_breakdowns(
     """`pipeline_breakdown` by each dimension (or those in `only`), in the order of
     `Breakdown`. Three queries in all."""
     dimensions = [by for by in Breakdown if only is None or by in only]
-    cohort = reaches(period, filters).filter(stage=Stage.MQL)
     campaigns = {pk: (name, channel) for pk, name, channel in Campaign.objects.values_list(
         "pk", "name", "channel"
     )}  # fmt: skip
@@ -162,52 +163,35 @@ def pipeline_breakdowns(
             rows[by][group] = BreakdownRow(key=group, label="")
         return rows[by][group]
 
-    reached_sql = StageReach.objects.filter(lead_id=models.OuterRef("lead_id"), stage=Stage.SQL)
-    for *fields, mqls, sqls in (
-        cohort.values(*LEAD_FIELDS)
-        .annotate(mqls=Count("id"), sqls=Count("id", filter=models.Exists(reached_sql)))
-        .order_by()
-        .values_list(*LEAD_FIELDS, "mqls", "sqls")
-    ):
-        found = keys_of(tuple(fields))
-        for by in dimensions:
-            target = row(by, found[by])
-            target.mqls += mqls
-            target.sqls += sqls
-
     # Per dimension, group and currency: won deals, won leads, amounts won, open deals, amounts
     # open.
     money: dict[Breakdown, dict[tuple[str | None, str], list[Any]]] = {
         by: defaultdict(lambda: [0, 0, Decimal(0), 0, Decimal(0)]) for by in dimensions
     }
-    is_won = Q(stage=DealStage.WON)
-    is_open = Q(stage__in=OPEN_DEAL_STAGES)
-    for *fields, currency, won, won_leads, won_amount, open_count, open_amount in (
-        Deal.objects.filter(lead_id__in=cohort.values("lead_id"))
-        .filter(is_won | is_open)
-        .values(*LEAD_FIELDS, "currency")
-        .annotate(
-            won=Count("id", filter=is_won),
-            won_leads=Count("lead_id", filter=is_won, distinct=True),
-            won_amount=Sum("amount", filter=is_won),
-            open_count=Count("id", filter=is_open),
-            open_amount=Sum("amount", filter=is_open),
-        )
-        .order_by()
-        .values_list(
-            *LEAD_FIELDS, "currency", "won", "won_leads", "won_amount", "open_count", "open_amount"
-        )
-    ):
-        found = keys_of(tuple(fields))
+
+    # `found` holds a group's value of each dimension it belongs to: all of them when read
+    # from the reaches, one or two when read from a rollup key.
+    def count(found: dict[Breakdown, str | None], mqls: int, sqls: int) -> None:
         for by in dimensions:
+            if by not in found:
+                continue
+            target = row(by, found[by])
+            target.mqls += mqls
+            target.sqls += sqls
+
+    def count_money(found: dict[Breakdown, str | None], currency: str, figures: list[Any]) -> None:
+        for by in dimensions:
+            if by not in found:
+                continue
             totals = money[by][(found[by], currency)]
-            totals[0] += won
-            totals[1] += won_leads
-            if won:
-                totals[2] += won_amount or Decimal(0)
-            totals[3] += open_count
-            if open_count:
-                totals[4] += open_amount or Decimal(0)
+            for position, amount in enumerate(figures):
+                totals[position] += amount or 0
+
+    rollup_rows = filters.rollup_rows()
+    if rollup_rows is not None:
+        _from_rollups(rollup_rows, period, channels, count, count_money)
+    else:
+        _from_reaches(reaches(period, filters).filter(stage=Stage.MQL), keys_of, count, count_money)
 
     breakdowns = {}
     for by in dimensions:
@@ -236,6 +220,91 @@ def pipeline_breakdowns(
         )
         breakdowns[by] = PipelineBreakdown(by=by, rows=ordered, total=_total(ordered))
     return breakdowns
+
+
+CountGroup = Callable[[dict[Breakdown, str | None], int, int], None]
+CountMoney = Callable[[dict[Breakdown, str | None], str, list[Any]], None]
+
+
+def _from_reaches(
+    cohort: QuerySet[StageReach],
+    keys_of: Callable[[Fields], dict[Breakdown, str | None]],
+    count: CountGroup,
+    count_money: CountMoney,
+) -> None:
+    """Count the cohort from its reaches, grouped by every lead field a dimension is made of:
+    for filters that combine, which the rollups do not keep."""
+    reached_sql = StageReach.objects.filter(lead_id=models.OuterRef("lead_id"), stage=Stage.SQL)
+    for *fields, mqls, sqls in (
+        cohort.values(*LEAD_FIELDS)
+        .annotate(mqls=Count("id"), sqls=Count("id", filter=models.Exists(reached_sql)))
+        .order_by()
+        .values_list(*LEAD_FIELDS, "mqls", "sqls")
+    ):
+        count(keys_of(tuple(fields)), mqls, sqls)
+    is_won = Q(stage=DealStage.WON)
+    is_open = Q(stage__in=OPEN_DEAL_STAGES)
+    for *fields, currency, won, won_leads, won_amount, open_count, open_amount in (
+        Deal.objects.filter(lead_id__in=cohort.values("lead_id"))
+        .filter(is_won | is_open)
+        .values(*LEAD_FIELDS, "currency")
+        .annotate(
+            won=Count("id", filter=is_won),
+            won_leads=Count("lead_id", filter=is_won, distinct=True),
+            won_amount=Sum("amount", filter=is_won),
+            open_count=Count("id", filter=is_open),
+            open_amount=Sum("amount", filter=is_open),
+        )
+        .order_by()
+        .values_list(
+            *LEAD_FIELDS, "currency", "won", "won_leads", "won_amount", "open_count", "open_amount"
+        )
+    ):
+        count_money(
+            keys_of(tuple(fields)),
+            currency,
+            [won, won_leads, won_amount if won else 0, open_count, open_amount or 0],
+        )
+
+
+def _from_rollups(
+    rows: tuple[str, str],
+    period: Period,
+    channels: dict[int, str],
+    count: CountGroup,
+    count_money: CountMoney,
+) -> None:
+    """Count the cohort from `reports.rollups`: each rollup key is a value of one or two
+    dimensions (a source is also a source group, a campaign also a channel)."""
+    for by, key, currency, (
+        mqls,
+        sqls,
+        won,
+        won_leads,
+        won_cents,
+        open_count,
+        open_cents,
+    ) in rollups.cohort(*rows, period.first_day, period.last_day):
+        found = _rollup_keys(by, key, channels)
+        if not currency:
+            count(found, mqls, sqls)
+        else:
+            count_money(
+                found,
+                currency,
+                [won, won_leads, Decimal(won_cents) / 100, open_count, Decimal(open_cents) / 100],
+            )
+
+
+def _rollup_keys(by: str, key: str, channels: dict[int, str]) -> dict[Breakdown, str | None]:
+    """The dimensions a rollup key belongs to, keyed as `_group_keys` keys them."""
+    if by == "source":
+        group = GROUP_OF_SOURCE.get(key.lower(), SourceGroup.MARKETING).value
+        return {Breakdown.SOURCE: _text(key), Breakdown.SOURCE_GROUP: group}
+    if by == "campaign":
+        channel = channels.get(int(key)) if key else None
+        return {Breakdown.CAMPAIGN: _text(key), Breakdown.CHANNEL: _text(channel)}
+    return {Breakdown(by): _text(key)}
 
 
 def _amounts(by_currency: dict[str, Decimal]) -> list[Revenue]:

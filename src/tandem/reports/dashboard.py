@@ -11,6 +11,7 @@ from django.db.models import Max, Min
 from tandem.core.time import add_months, month_of, now
 from tandem.leads.models import FunnelMonth
 from tandem.leads.queries import require_role
+from tandem.reports import rollups
 from tandem.reports.breakdowns import (
     Breakdown,
     PipelineBreakdown,
@@ -89,16 +90,17 @@ def dashboard(actor: User, *, period: Period, filters: Filters = NO_FILTERS) -> 
     """Everything the dashboard shows for `period`, narrowed by `filters`. Dashboards are
     shared: every role on a team reads the same one."""
     require_role(actor)
-    return Dashboard(
-        period=period,
-        filters=filters,
-        stages=stage_rows(period, filters),
-        median_time_to_win=median_time_to_win(period, filters),
-        won=won_deals(period, filters),
-        handoffs=handoffs(period, filters),
-        commitments=commitments(period, filters),
-        breakdowns=pipeline_breakdowns(period, filters=filters),
-    )
+    with rollups.up_to_date():
+        return Dashboard(
+            period=period,
+            filters=filters,
+            stages=stage_rows(period, filters),
+            median_time_to_win=median_time_to_win(period, filters),
+            won=won_deals(period, filters),
+            handoffs=handoffs(period, filters),
+            commitments=commitments(period, filters),
+            breakdowns=pipeline_breakdowns(period, filters=filters),
+        )
 
 
 def pipeline(

@@ -1,13 +1,15 @@
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 
 from tandem.campaigns.models import Campaign
 from tandem.core.errors import DomainError
-from tandem.leads.models import Company
 from tandem.people.models import Team
+from tandem.reports import rollups
 from tandem.reports.kpis import Filters, Grain, Period, validate_period
+from tandem.reports.models import RollupDimension
 
 MONTH_FORMAT = "%Y-%m"
 DAY_FORMAT = "%Y-%m-%d"
@@ -16,6 +18,23 @@ NOT_A_MONTH = "Enter a month as YYYY-MM."
 SHOWING_DEFAULT = "{problem} Showing {first:%d %b %Y} to {last:%d %b %Y} instead."
 # The value of the segment choice for leads whose company has no segment (or no company).
 NO_SEGMENT = "-"
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    segments: list[str]
+    teams: list[tuple[int, str]]
+    campaigns: list[tuple[int, str]]
+
+
+def filter_choices() -> FilterChoices:
+    """What the dashboard can be filtered by: the segments of the companies of leads in the
+    funnel (read from the rollups, not the companies), every team and every campaign."""
+    return FilterChoices(
+        segments=[segment for segment in rollups.filter_values(RollupDimension.SEGMENT) if segment],
+        teams=list(Team.objects.order_by("name").values_list("pk", "name")),
+        campaigns=list(Campaign.objects.order_by("name").values_list("pk", "name")),
+    )
 
 
 class DashboardForm(forms.Form):
@@ -49,31 +68,20 @@ class DashboardForm(forms.Form):
         required=False, label="Campaign", coerce=int, empty_value=None
     )
 
-    def __init__(self, data: Any, *, default: Period) -> None:
+    def __init__(self, data: Any, *, default: Period, choices: FilterChoices | None = None) -> None:
         super().__init__(data)
         self.default = default
-        segments = (
-            Company.objects.exclude(segment="")
-            .order_by("segment")
-            .values_list("segment", flat=True)
-            .distinct()
-        )
+        self.choices = choices or filter_choices()
         segment_field: Any = self.fields["segment"]
         segment_field.choices = [
             ("", "All segments"),
-            *((segment, segment) for segment in segments),
+            *((segment, segment) for segment in self.choices.segments),
             (NO_SEGMENT, "No segment"),
         ]
         team_field: Any = self.fields["team"]
-        team_field.choices = [
-            ("", "All teams"),
-            *Team.objects.order_by("name").values_list("pk", "name"),
-        ]
+        team_field.choices = [("", "All teams"), *self.choices.teams]
         campaign_field: Any = self.fields["campaign"]
-        campaign_field.choices = [
-            ("", "All campaigns"),
-            *Campaign.objects.order_by("name").values_list("pk", "name"),
-        ]
+        campaign_field.choices = [("", "All campaigns"), *self.choices.campaigns]
 
     def clean(self) -> dict[str, Any]:
         values = super().clean() or {}
@@ -126,7 +134,9 @@ class DashboardForm(forms.Form):
         )
 
 
-def shown_form(period: Period, filters: Filters, *, default: Period) -> DashboardForm:
+def shown_form(
+    period: Period, filters: Filters, *, default: Period, choices: FilterChoices | None = None
+) -> DashboardForm:
     """A form showing `period` and `filters`, to render the filter bar."""
     segment = filters.segment
     return DashboardForm(
@@ -139,4 +149,5 @@ def shown_form(period: Period, filters: Filters, *, default: Period) -> Dashboar
             "campaign": filters.campaign_id or "",
         },
         default=default,
+        choices=choices,
     )

@@ -101,3 +101,226 @@ class ReportSnapshot(models.Model):
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
+
+
+# The dashboard's rollups by lead attribute (`reports.rollups`) ---------------------------------
+
+
+class RollupDimension(models.TextChoices):
+    """What a rollup row is narrowed to: every lead, or the leads with one value of one of the
+    dashboard's filters (the lead's company segment, its owner's team, its campaign)."""
+
+    ALL = "all", "All leads"
+    SEGMENT = "segment", "Segment"
+    TEAM = "team", "Team"
+    CAMPAIGN = "campaign", "Campaign"
+
+
+class Span(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+
+
+class LeadToRecount(models.Model):
+    """A lead whose figures in the rollups may have changed. Database triggers append a row on
+    every change the rollups depend on (a stage reached, a lead's company, owner, source,
+    landing page or campaigns, a deal, a company's segment, a person's team), whatever made
+    it; `reports.rollups` recounts the leads and removes their rows.
+
+    Rows are only ever appended and deleted, with no unique key, so writers never wait on
+    each other here."""
+
+    lead_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id}"
+
+
+class CountedLead(models.Model):
+    """What the rollups hold for one lead: its attributes, reaches and deals as they were
+    counted (`reports.rollups.Profile`), so a recount can take exactly that back out."""
+
+    lead_id = models.BigIntegerField(primary_key=True)
+    profile = models.TextField()
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id}"
+
+
+class FilteredFunnelDay(models.Model):
+    """`leads.FunnelDay` for the leads with one value of one filter: per day and stage, the
+    leads that first reached the stage and how many of those have reached the next one."""
+
+    day = models.DateField()
+    stage = models.CharField(max_length=20)
+    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
+    value = models.CharField(max_length=100)
+    reached = models.IntegerField(default=0)
+    advanced = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "value", "day", "stage"], name="filteredfunnelday_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.value}: {self.stage} on {self.day}"
+
+
+class CohortSlice(models.Model):
+    """The MQLs of a day or a month (by the day they first became MQL) with one value of a
+    breakdown (`by`: source, campaign, landing page or segment; `key` is "" for none), for all
+    leads or one value of a filter: how many, how many reached SQL, and their deals in one
+    currency. Counts of MQLs are on the rows whose currency is ""; money is in cents."""
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    start = models.DateField()
+    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
+    value = models.CharField(max_length=100)
+    by = models.CharField(max_length=20)
+    key = models.CharField(max_length=500)
+    currency = models.CharField(max_length=3)
+    mqls = models.IntegerField(default=0)
+    sqls = models.IntegerField(default=0)
+    won_deals = models.IntegerField(default=0)
+    won_leads = models.IntegerField(default=0)
+    won_cents = models.BigIntegerField(default=0)
+    open_deals = models.IntegerField(default=0)
+    open_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "value", "span", "start", "by", "key", "currency"],
+                name="cohortslice_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.value}: MQLs of {self.span} {self.start} by {self.by}"
+
+
+class StageTimeSlice(models.Model):
+    """How many leads reaching a stage in a day or a month had spent a time in the previous
+    stage that falls in `bucket` (`reports.rollups.bucket_of`), for all leads or one value of
+    a filter: the medians of time in stage are read from these counts."""
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    start = models.DateField()
+    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
+    value = models.CharField(max_length=100)
+    stage = models.CharField(max_length=20)
+    bucket = models.IntegerField()
+    leads = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "value", "span", "start", "stage", "bucket"],
+                name="stagetimeslice_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.value}: {self.stage} in the {self.span} of {self.start}"
+
+
+class WinTimeSlice(models.Model):
+    """How many leads becoming customers in a day or a month took `seconds` from their first
+    stage (their first contact) to customer, for all leads or one value of a filter: the median
+    time to win is read from these counts, to the second."""
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    start = models.DateField()
+    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
+    value = models.CharField(max_length=100)
+    seconds = models.BigIntegerField()
+    leads = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "value", "span", "start", "seconds"],
+                name="wintimeslice_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.value}: won in the {self.span} of {self.start}"
+
+
+class HandoffSlice(models.Model):
+    """The handoffs made in a day or a month, for all leads or one value of a filter (the
+    team is the rep's): how many had deadlines, missed each deadline or kept both, and how
+    many sales accepted or rejected."""
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    start = models.DateField()
+    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
+    value = models.CharField(max_length=100)
+    timed = models.IntegerField(default=0)
+    accept_breaches = models.IntegerField(default=0)
+    touch_breaches = models.IntegerField(default=0)
+    kept_both = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "value", "span", "start"], name="handoffslice_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.value}: handoffs in the {self.span} of {self.start}"
+
+
+class RejectionSlice(models.Model):
+    """The rejections made in a day or a month per reason as worded then, for all leads or one
+    value of a filter (the team is the rep's)."""
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    start = models.DateField()
+    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
+    value = models.CharField(max_length=100)
+    reason_code = models.CharField(max_length=60)
+    reason_label = models.CharField(max_length=200)
+    rejections = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "value", "span", "start", "reason_code", "reason_label"],
+                name="rejectionslice_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.value}: {self.reason_code} in {self.span} {self.start}"
+
+
+class WonDealSlice(models.Model):
+    """The deals won (closed) in a day or a month in one currency, for all leads or one value
+    of a filter: how many and their amounts, in cents."""
+
+    span = models.CharField(max_length=5, choices=Span.choices)
+    start = models.DateField()
+    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
+    value = models.CharField(max_length=100)
+    currency = models.CharField(max_length=3)
+    deals = models.IntegerField(default=0)
+    cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "value", "span", "start", "currency"],
+                name="wondealslice_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.value}: won in {self.currency} in {self.span} {self.start}"

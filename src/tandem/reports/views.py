@@ -14,6 +14,7 @@ from tandem.core.pages import MemberRequest, team_page
 from tandem.leads.funnel import SIDE_STAGES
 from tandem.leads.models import Stage
 from tandem.leads.queries import require_role
+from tandem.reports import rollups
 from tandem.reports.breakdowns import Breakdown
 from tandem.reports.charts import BarItem, bar_chart, column_chart
 from tandem.reports.dashboard import (
@@ -34,6 +35,11 @@ FORM_FIELDS = ("first_day", "last_day", "grain", "segment", "team", "campaign")
 @require_GET
 def dashboard_page(request: MemberRequest) -> HttpResponse:
     require_role(request.user)
+    with rollups.up_to_date():
+        return _dashboard_page(request)
+
+
+def _dashboard_page(request: MemberRequest) -> HttpResponse:
     bounds = data_days()
     grain = request.GET.get("grain")
     default = default_period(bounds, grain if grain in Grain.values else Grain.MONTH)
@@ -46,7 +52,7 @@ def dashboard_page(request: MemberRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form.problem())
     board = dashboard(request.user, period=period, filters=filters)
-    shown = shown_form(period, filters, default=default)
+    shown = shown_form(period, filters, default=default, choices=form.choices)
     query = {name: shown.data[name] for name in FORM_FIELDS if shown.data[name] not in ("", None)}
     context = {
         "board": board,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from tandem.agreement.models import AgreementVersion
 from tandem.agreement.queries import active_version
 from tandem.agreement.rules import RejectionOutcome, parse_terms
 from tandem.campaigns.models import Campaign, Channel
@@ -142,12 +143,15 @@ class Cycle:
     left_at: dt.datetime | None
 
 
+OWNER_BATCH = 10_000
+
+
 @transaction.atomic
-def write_handoff_history(*, seed: int) -> int:
+def write_handoff_history(*, seed: int, version: AgreementVersion | None = None) -> int:
     """The assignment, decision, first touch and rejection reason of every time the ledger shows
-    a lead handed to sales and answered, for the leads with no assignment yet. Returns how many
-    handoffs."""
-    version = active_version()
+    a lead handed to sales and answered, for the leads with no assignment yet, under `version`
+    (by default the active one). Returns how many handoffs."""
+    version = version or active_version()
     reps = list(User.objects.filter(is_active=True, membership__role=Role.SALES_REP).order_by("pk"))
     if version is None or not reps:
         return 0
@@ -160,9 +164,12 @@ def write_handoff_history(*, seed: int) -> int:
         return 0
     rng = random.Random(f"{seed}:handoff")  # noqa: S311 -- reproducible data
     rule = RoutingRule.objects.order_by("position").first()
-    owners = dict(
-        Lead.objects.filter(pk__in={c.lead_id for c in cycles}).values_list("pk", "owner_id")
-    )
+    lead_ids = sorted({cycle.lead_id for cycle in cycles})
+    owners: dict[int, int | None] = {}
+    # In batches: a benchmark's data set hands over hundreds of thousands of leads.
+    for start in range(0, len(lead_ids), OWNER_BATCH):
+        batch = lead_ids[start : start + OWNER_BATCH]
+        owners.update(Lead.objects.filter(pk__in=batch).values_list("pk", "owner_id"))
     rep_ids = {rep.pk for rep in reps}
     assignments: list[Assignment] = []
     rejections: list[tuple[Assignment, RejectionOutcome, dt.datetime]] = []

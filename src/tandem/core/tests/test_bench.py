@@ -7,12 +7,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from tandem.core.bench import Timing, ensure_dataset, measure_dashboard
+from tandem.core.bench import Timing, ensure_dataset, ensure_handoff_history, measure_dashboard
 from tandem.core.demo.plan import make_plan
 from tandem.core.demo.write_bulk import write_bulk
 from tandem.core.errors import DomainError
 from tandem.core.testing import make_lead
-from tandem.leads.models import Lead
+from tandem.handoff.models import Assignment, Rejection
+from tandem.leads.models import Lead, Stage
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -101,3 +102,16 @@ def test_timings_give_the_median_and_the_nearest_rank_95th_percentile() -> None:
     timing = Timing.of(seconds)
 
     assert timing == Timing(median_ms=3.0, p95_ms=5.0)
+
+
+@pytest.mark.django_db
+def test_the_bench_data_gets_its_handoff_history_once() -> None:
+    write_bulk(make_plan(leads=300, today=TODAY))
+    answered = Lead.objects.filter(stage__in=[Stage.SAL, Stage.RECYCLED]).exists()
+
+    written = ensure_handoff_history(seed=1)
+
+    assert answered
+    assert written == Assignment.objects.count() > 0
+    assert Rejection.objects.exists()
+    assert ensure_handoff_history(seed=1) == 0

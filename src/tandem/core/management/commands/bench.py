@@ -35,14 +35,17 @@ from tandem.core.bench import (
     DashboardTimings,
     Dataset,
     ensure_dataset,
+    ensure_handoff_history,
     measure_dashboard_views,
 )
 from tandem.core.demo.plan import DEFAULT_SEED
 from tandem.core.demo.records import MARKETERS
 from tandem.core.errors import DomainError
 from tandem.core.progress import Progress
+from tandem.core.sql import analyze
 from tandem.core.time import now
 from tandem.handoff import bench as handoff_bench
+from tandem.reports import rollups
 from tandem.scoring import bench as scoring_bench
 from tandem.tracking import bench as tracking_bench
 from tandem.tracking.bench_load import LoadResult
@@ -167,6 +170,21 @@ class Command(BaseCommand):
         if options["benchmark"] not in ("dashboard", "funnel"):
             self._bench_scoring(options["benchmark"], dataset, progress, as_json=options["json"])
             return
+        started = time.perf_counter()
+        handed = ensure_handoff_history(seed=seed)
+        if handed:
+            self._say(
+                f"Handoff history written: {handed:,} handoffs, "
+                f"{time.perf_counter() - started:,.1f} s."
+            )
+        started = time.perf_counter()
+        queued = rollups.recount_queued()
+        if queued:
+            analyze()
+            self._say(
+                f"Dashboard rollups brought up to date ({queued:,} changes queued) and the "
+                f"tables analyzed: {time.perf_counter() - started:,.1f} s."
+            )
         actor = User.objects.get(username=MARKETERS[0])
         self._say(
             f"Timing the dashboard, with default filters and a segment filter ({repeat} runs)..."

@@ -290,7 +290,8 @@ def _fill_briefs(lead_ids: list[int]) -> int:
 
 def give_context(lead_ids: list[int], *, manager: User) -> Context:
     """Handoff context for the sampled leads, through the services; no other lead changes.
-    Returns what they were given (the data set has no handoff rows of its own)."""
+    Returns what they were given (the generated leads have no handoff rows of their own, but
+    for the history `tandem bench dashboard` may have given them)."""
     moment = now() - dt.timedelta(minutes=5)
     _agreement()
     scoring_services.score_leads(lead_ids=lead_ids)

@@ -169,16 +169,25 @@ class FilteredFunnelDay(models.Model):
         return f"{self.dimension} {self.value}: {self.stage} on {self.day}"
 
 
-class CohortSlice(models.Model):
-    """The MQLs of a day or a month (by the day they first became MQL) with one value of a
-    breakdown (`by`: source, campaign, landing page or segment; `key` is "" for none), for all
-    leads or one value of a filter: how many, how many reached SQL, and their deals in one
-    currency. Counts of MQLs are on the rows whose currency is ""; money is in cents."""
+class SliceRow(models.Model):
+    """A rollup row of one day or one month, for every lead (`dimension` all) or for the leads
+    with one `value` of one filter."""
 
     span = models.CharField(max_length=5, choices=Span.choices)
     start = models.DateField()
     dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
     value = models.CharField(max_length=100)
+
+    class Meta:
+        abstract = True
+
+
+class CohortSlice(SliceRow):
+    """The MQLs of a day or a month (by the day they first became MQL) with one value of a
+    breakdown (`by`: source, campaign, landing page or segment; `key` is "" for none), for all
+    leads or one value of a filter: how many, how many reached SQL, and their deals in one
+    currency. Counts of MQLs are on the rows whose currency is ""; money is in cents."""
+
     by = models.CharField(max_length=20)
     key = models.CharField(max_length=500)
     currency = models.CharField(max_length=3)
@@ -202,15 +211,11 @@ class CohortSlice(models.Model):
         return f"{self.dimension} {self.value}: MQLs of {self.span} {self.start} by {self.by}"
 
 
-class StageTimeSlice(models.Model):
+class StageTimeSlice(SliceRow):
     """How many leads reaching a stage in a day or a month had spent a time in the previous
     stage that falls in `bucket` (`reports.rollups.bucket_of`), for all leads or one value of
     a filter: the medians of time in stage are read from these counts."""
 
-    span = models.CharField(max_length=5, choices=Span.choices)
-    start = models.DateField()
-    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
-    value = models.CharField(max_length=100)
     stage = models.CharField(max_length=20)
     bucket = models.IntegerField()
     leads = models.IntegerField(default=0)
@@ -227,15 +232,11 @@ class StageTimeSlice(models.Model):
         return f"{self.dimension} {self.value}: {self.stage} in the {self.span} of {self.start}"
 
 
-class WinTimeSlice(models.Model):
+class WinTimeSlice(SliceRow):
     """How many leads becoming customers in a day or a month took `seconds` from their first
     stage (their first contact) to customer, for all leads or one value of a filter: the median
     time to win is read from these counts, to the second."""
 
-    span = models.CharField(max_length=5, choices=Span.choices)
-    start = models.DateField()
-    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
-    value = models.CharField(max_length=100)
     seconds = models.BigIntegerField()
     leads = models.IntegerField(default=0)
 
@@ -251,15 +252,11 @@ class WinTimeSlice(models.Model):
         return f"{self.dimension} {self.value}: won in the {self.span} of {self.start}"
 
 
-class HandoffSlice(models.Model):
+class HandoffSlice(SliceRow):
     """The handoffs made in a day or a month, for all leads or one value of a filter (the
     team is the rep's): how many had deadlines, missed each deadline or kept both, and how
     many sales accepted or rejected."""
 
-    span = models.CharField(max_length=5, choices=Span.choices)
-    start = models.DateField()
-    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
-    value = models.CharField(max_length=100)
     timed = models.IntegerField(default=0)
     accept_breaches = models.IntegerField(default=0)
     touch_breaches = models.IntegerField(default=0)
@@ -278,14 +275,10 @@ class HandoffSlice(models.Model):
         return f"{self.dimension} {self.value}: handoffs in the {self.span} of {self.start}"
 
 
-class RejectionSlice(models.Model):
+class RejectionSlice(SliceRow):
     """The rejections made in a day or a month per reason as worded then, for all leads or one
     value of a filter (the team is the rep's)."""
 
-    span = models.CharField(max_length=5, choices=Span.choices)
-    start = models.DateField()
-    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
-    value = models.CharField(max_length=100)
     reason_code = models.CharField(max_length=60)
     reason_label = models.CharField(max_length=200)
     rejections = models.IntegerField(default=0)
@@ -302,14 +295,10 @@ class RejectionSlice(models.Model):
         return f"{self.dimension} {self.value}: {self.reason_code} in {self.span} {self.start}"
 
 
-class WonDealSlice(models.Model):
+class WonDealSlice(SliceRow):
     """The deals won (closed) in a day or a month in one currency, for all leads or one value
     of a filter: how many and their amounts, in cents."""
 
-    span = models.CharField(max_length=5, choices=Span.choices)
-    start = models.DateField()
-    dimension = models.CharField(max_length=10, choices=RollupDimension.choices)
-    value = models.CharField(max_length=100)
     currency = models.CharField(max_length=3)
     deals = models.IntegerField(default=0)
     cents = models.BigIntegerField(default=0)

@@ -7,10 +7,10 @@ the latest campaign), so a lead's rows move when those change. Each lead's share
 follows from its `Profile`: its attributes, the stages it reached (with the day and the time it
 spent in the previous stage), its deals, its handoffs to sales and their rejections.
 `CountedLead` keeps the profile each lead was last counted with; to recount a lead, its old
-profile's counts are taken out and its new one's put in, in one transaction. Database triggers queue a lead (`LeadToRecount`) on every change its
-profile depends on, whichever code or program makes it; the worker recounts the queue every few
-seconds and every read of the rollups recounts what is left first, so figures are never behind
-the data they are read with.
+profile's counts are taken out and its new one's put in, in one transaction. Database
+triggers queue a lead (`LeadToRecount`) on every change its profile depends on, whichever code
+or program makes it; the worker recounts the queue every few seconds and every read of the
+rollups recounts what is left first, so figures are never behind the data they are read with.
 
 Medians of time in stage and of speed to lead are read from counts per duration bucket: a
 duration is rounded to the nearest of 16 steps per doubling (`bucket_of`), within 2.2% of it,
@@ -611,7 +611,6 @@ def recount_queued(*, batch: int = RECOUNT_BATCH) -> int:
     queued = LeadToRecount.objects.count()
     if queued > REBUILD_ABOVE:
         rebuild()
-        _measure_rollups()
         return queued
     taken = 0
     while LeadToRecount.objects.exists():
@@ -639,9 +638,15 @@ def _measure_rollups() -> None:
                 cursor.execute(f"ANALYZE {table}")
 
 
-@transaction.atomic
 def rebuild(*, batch: int = 20_000) -> int:
     """Count every lead from scratch; returns how many leads were counted."""
+    counted = _count_every_lead(batch=batch)
+    _measure_rollups()
+    return counted
+
+
+@transaction.atomic
+def _count_every_lead(*, batch: int) -> int:
     _lock()
     for model in ROLLUPS:
         model.objects.all().delete()

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from tandem.core.testing import make_lead
 from tandem.leads import lifecycle
 from tandem.leads.models import FunnelDay, FunnelMonth, Stage, StageReach
+from tandem.reports.models import FilteredFunnelDay, LeadToRecount
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +44,14 @@ def derived() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
         list(FunnelDay.objects.order_by("day").values_list("stage", "day", "reached", "advanced")),
         list(StageReach.objects.order_by("at").values_list("stage", "time_in_previous_stage")),
     )
+
+
+def test_the_command_counts_the_dashboards_rollups_too(capsys: pytest.CaptureFixture[str]) -> None:
+    make_lead(stage=Stage.MQL, at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    FilteredFunnelDay.objects.all().delete()
+
+    call_command("rebuild_funnel")
+
+    assert FilteredFunnelDay.objects.filter(stage=Stage.MQL).exclude(reached=0).exists()
+    assert not LeadToRecount.objects.exists()
+    assert "Counted the dashboard's rollups: 1 leads" in capsys.readouterr().out

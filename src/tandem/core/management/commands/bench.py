@@ -45,6 +45,7 @@ from tandem.core.progress import Progress
 from tandem.core.sql import analyze
 from tandem.core.time import now
 from tandem.handoff import bench as handoff_bench
+from tandem.handoff.models import Assignment
 from tandem.reports import rollups
 from tandem.scoring import bench as scoring_bench
 from tandem.tracking import bench as tracking_bench
@@ -503,6 +504,7 @@ class Command(BaseCommand):
             "seed": dataset.seed,
             "events": dataset.events,
             "stage_changes": dataset.stage_changes,
+            "handoffs": Assignment.objects.count(),
             "dataset_reused": dataset.reused,
             "dataset_built_seconds": dataset.built_seconds,
             **timings.as_dict(),
@@ -515,8 +517,8 @@ class Command(BaseCommand):
         write(f"Dashboard benchmark on {connection.vendor}: {name}")
         write(
             f"Data: {dataset.leads:,} leads, {dataset.stage_changes:,} stage changes, "
-            f"{dataset.events:,} events (seed {dataset.seed}; {built} in "
-            f"{dataset.built_seconds:,.1f} s)"
+            f"{dataset.events:,} events, {Assignment.objects.count():,} handoffs "
+            f"(seed {dataset.seed}; {built} in {dataset.built_seconds:,.1f} s)"
         )
         write(
             f"Dashboard page GET {timings.path} as {actor.username}, {timings.repeat} runs: "

@@ -329,9 +329,14 @@ def profiles(lead_ids: Collection[int]) -> dict[int, Profile]:
 # Counting -------------------------------------------------------------------------------------
 
 
+def _spans_of(day: dt.date) -> tuple[tuple[str, dt.date], tuple[str, dt.date]]:
+    """The day row and the month row something that happened on `day` counts in."""
+    return (Span.DAY.value, day), (Span.MONTH.value, day.replace(day=1))
+
+
 class Counts:
-    """Changes to the three rollups, keyed by each row's unique columns, gathered before they
-    are written."""
+    """Changes to the rollups, keyed by each row's unique columns, gathered before they are
+    written."""
 
     def __init__(self) -> None:
         self.funnel: defaultdict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
@@ -349,7 +354,7 @@ class Counts:
         reached = {stage for stage, _, _ in profile.reaches}
         for stage, ordinal, bucket in profile.reaches:
             day = dt.date.fromordinal(ordinal)
-            spans = ((Span.DAY.value, day), (Span.MONTH.value, day.replace(day=1)))
+            spans = _spans_of(day)
             following = next_stage(stage)
             advanced = sign if following is not None and following in reached else 0
             for dimension, value in filters:
@@ -369,8 +374,7 @@ class Counts:
         self._add_handoffs(profile, sign)
         for stage, currency, cents, closed in profile.deals:
             if stage == DealStage.WON and closed:
-                day = dt.date.fromordinal(closed)
-                for span, start in ((Span.DAY.value, day), (Span.MONTH.value, day.replace(day=1))):
+                for span, start in _spans_of(dt.date.fromordinal(closed)):
                     for dimension, value in everyone:
                         row = self.won[(dimension, value, span, start, currency)]
                         row[0] += sign
@@ -386,9 +390,8 @@ class Counts:
         ]
 
         def rows(ordinal: int, team: str) -> Iterator[tuple[str, str, str, dt.date]]:
-            day = dt.date.fromordinal(ordinal)
             chosen = [*lead_filters, *([(RollupDimension.TEAM.value, team)] if team else [])]
-            for span, start in ((Span.DAY.value, day), (Span.MONTH.value, day.replace(day=1))):
+            for span, start in _spans_of(dt.date.fromordinal(ordinal)):
                 for dimension, value in chosen:
                     yield dimension, value, span, start
 

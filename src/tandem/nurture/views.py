@@ -5,7 +5,8 @@ takes a POST without a CSRF token, as RFC 8058's one-click unsubscribe sends it 
 program; a forged POST would need the token, which only the recipient has.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -81,6 +82,21 @@ def _field_in_error(form: forms.Form, error: DomainError) -> str | None:
     return next((name for name in error.fields if name in form.fields), None)
 
 
+Saved = TypeVar("Saved")
+
+
+def _save(form: forms.Form, save: Callable[[], Saved]) -> Saved | None:
+    """What `save` saved, or None with the service's refusal shown on the form. Not found and
+    not allowed stay the page's own errors."""
+    try:
+        return save()
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as error:
+        form.add_error(_field_in_error(form, error), error.message)
+        return None
+
+
 @team_page
 @require_GET
 def sequence_list_page(request: MemberRequest) -> HttpResponse:
@@ -114,13 +130,10 @@ def create_sequence_page(request: MemberRequest) -> HttpResponse:
     require_nurture_editor(request.user)
     form = SequenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            sequence = services.create_sequence(by=request.user, **form.cleaned_data)
-        except (NotFound, PermissionDenied):
-            raise
-        except DomainError as error:
-            form.add_error(_field_in_error(form, error), error.message)
-        else:
+        sequence = _save(
+            form, lambda: services.create_sequence(by=request.user, **form.cleaned_data)
+        )
+        if sequence is not None:
             messages.success(request, SEQUENCE_CREATED.format(name=sequence.name))
             return redirect("nurture:sequence-detail", sequence_id=sequence.pk)
     return render(request, "nurture/sequence_form.html", {"form": form, "sequence": None})
@@ -136,15 +149,15 @@ def edit_sequence_page(request: MemberRequest, sequence_id: int) -> HttpResponse
     sequence = access_sequence(request.user, sequence_id, write=True)
     form = SequenceForm(request.POST or None, initial=_sequence_initial(sequence))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_sequence(sequence=sequence, by=request.user, changes=form.cleaned_data)
-        except (NotFound, PermissionDenied):
-            raise
-        except DomainError as error:
-            form.add_error(_field_in_error(form, error), error.message)
-        else:
-            messages.success(request, SEQUENCE_SAVED.format(name=sequence.name))
-            return redirect("nurture:sequence-detail", sequence_id=sequence.pk)
+        saved = _save(
+            form,
+            lambda: services.update_sequence(
+                sequence=sequence, by=request.user, changes=form.cleaned_data
+            ),
+        )
+        if saved is not None:
+            messages.success(request, SEQUENCE_SAVED.format(name=saved.name))
+            return redirect("nurture:sequence-detail", sequence_id=saved.pk)
     return render(request, "nurture/sequence_form.html", {"form": form, "sequence": sequence})
 
 
@@ -154,13 +167,11 @@ def create_step_page(request: MemberRequest, sequence_id: int) -> HttpResponse:
     sequence = access_sequence(request.user, sequence_id, write=True)
     form = StepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            step = services.add_step(sequence=sequence, by=request.user, **form.cleaned_data)
-        except (NotFound, PermissionDenied):
-            raise
-        except DomainError as error:
-            form.add_error(_field_in_error(form, error), error.message)
-        else:
+        step = _save(
+            form,
+            lambda: services.add_step(sequence=sequence, by=request.user, **form.cleaned_data),
+        )
+        if step is not None:
             messages.success(request, STEP_SAVED.format(subject=step.subject))
             return redirect("nurture:sequence-detail", sequence_id=sequence.pk)
     context = {"form": form, "sequence": sequence, "step": None}
@@ -178,14 +189,11 @@ def edit_step_page(request: MemberRequest, sequence_id: int, step_id: int) -> Ht
         changes = dict(form.cleaned_data)
         if changes["position"] is None:
             changes.pop("position")
-        try:
-            services.update_step(step=step, by=request.user, changes=changes)
-        except (NotFound, PermissionDenied):
-            raise
-        except DomainError as error:
-            form.add_error(_field_in_error(form, error), error.message)
-        else:
-            messages.success(request, STEP_SAVED.format(subject=step.subject))
+        saved = _save(
+            form, lambda: services.update_step(step=step, by=request.user, changes=changes)
+        )
+        if saved is not None:
+            messages.success(request, STEP_SAVED.format(subject=saved.subject))
             return redirect("nurture:sequence-detail", sequence_id=sequence.pk)
     context = {"form": form, "sequence": sequence, "step": step}
     return render(request, "nurture/step_form.html", context)

@@ -1,15 +1,11 @@
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 
-from tandem.campaigns.models import Campaign
 from tandem.core.errors import DomainError
-from tandem.people.models import Team
-from tandem.reports import rollups
 from tandem.reports.kpis import Filters, Grain, Period, validate_period
-from tandem.reports.models import RollupDimension
+from tandem.reports.queries import FilterChoices, filter_choices
 
 MONTH_FORMAT = "%Y-%m"
 DAY_FORMAT = "%Y-%m-%d"
@@ -18,23 +14,6 @@ NOT_A_MONTH = "Enter a month as YYYY-MM."
 SHOWING_DEFAULT = "{problem} Showing {first:%d %b %Y} to {last:%d %b %Y} instead."
 # The value of the segment choice for leads whose company has no segment (or no company).
 NO_SEGMENT = "-"
-
-
-@dataclass(frozen=True)
-class FilterChoices:
-    segments: list[str]
-    teams: list[tuple[int, str]]
-    campaigns: list[tuple[int, str]]
-
-
-def filter_choices() -> FilterChoices:
-    """What the dashboard can be filtered by: the segments of the companies of leads in the
-    funnel (read from the rollups, not the companies), every team and every campaign."""
-    return FilterChoices(
-        segments=[segment for segment in rollups.filter_values(RollupDimension.SEGMENT) if segment],
-        teams=list(Team.objects.order_by("name").values_list("pk", "name")),
-        campaigns=list(Campaign.objects.order_by("name").values_list("pk", "name")),
-    )
 
 
 class DashboardForm(forms.Form):

@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db.models import Max, Min
 
+from tandem.campaigns.models import Campaign
 from tandem.core.errors import DomainError
 from tandem.core.time import add_months, month_of, months_between, now
 from tandem.leads.funnel import FUNNEL_STAGES, next_stage
 from tandem.leads.models import FunnelMonth, Stage
 from tandem.leads.queries import require_role
+from tandem.people.models import Team
+from tandem.reports import rollups
+from tandem.reports.models import RollupDimension
 
 DEFAULT_PERIOD_MONTHS = 12
 MAX_PERIOD_MONTHS = 120
@@ -125,4 +129,21 @@ def funnel(actor: User, *, first_month: dt.date, last_month: dt.date) -> Funnel:
             )
             for stage in FUNNEL_STAGES
         ],
+    )
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    segments: list[str]
+    teams: list[tuple[int, str]]
+    campaigns: list[tuple[int, str]]
+
+
+def filter_choices() -> FilterChoices:
+    """What the dashboard can be filtered by: the segments of the companies of leads in the
+    funnel (read from the rollups, not the companies), every team and every campaign."""
+    return FilterChoices(
+        segments=[segment for segment in rollups.filter_values(RollupDimension.SEGMENT) if segment],
+        teams=list(Team.objects.order_by("name").values_list("pk", "name")),
+        campaigns=list(Campaign.objects.order_by("name").values_list("pk", "name")),
     )

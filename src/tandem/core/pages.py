@@ -41,3 +41,13 @@ def team_page(view: PageView) -> PageView:
             raise Forbidden(error.message) from None
 
     return page
+
+
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def download(content: bytes | str, *, content_type: str, file_name: str) -> HttpResponse:
+    """A file for the browser to save under `file_name`, not to show."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response

@@ -74,10 +74,15 @@ def access_plan(actor: User, plan_id: int, *, write: bool = False) -> Plan:
     return plan
 
 
+def active_plan(actor: User) -> Plan | None:
+    """The active plan, if one is."""
+    require_role(actor)
+    return Plan.objects.select_related("created_by", "activated_by").filter(is_active=True).first()
+
+
 def access_active_plan(actor: User) -> Plan:
     """The active plan, or NotFound saying there is none."""
-    require_role(actor)
-    plan = Plan.objects.select_related("created_by", "activated_by").filter(is_active=True).first()
+    plan = active_plan(actor)
     if plan is None:
         raise NotFound(NO_ACTIVE_PLAN, code="no_active_plan")
     return plan

@@ -9,17 +9,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tandem.core.errors import DomainError, NotFound, PermissionDenied
 from tandem.core.pages import MemberRequest, team_page
 from tandem.leads.origins import SourceGroup
-from tandem.leads.queries import require_role
 from tandem.planning import services
 from tandem.planning.arithmetic import INPUT_LABELS, INPUT_NAMES, PACE_LABELS, result_from_json
 from tandem.planning.forms import PacingForm, PlanForm
-from tandem.planning.models import Plan
 from tandem.planning.pacing import pacing
 from tandem.planning.periods import PeriodKind, current_period_start, period_name
 from tandem.planning.queries import (
     DEFAULT_HISTORY_MONTHS,
     MAX_HISTORY_MONTHS,
     access_plan,
+    active_plan,
     history_defaults,
     may_edit_plans,
     plan_list,
@@ -37,8 +36,7 @@ SOURCES = [(group.value, group.label) for group in SourceGroup]
 @require_GET
 def pacing_page(request: MemberRequest) -> HttpResponse:
     """The active plan's pacing; without one, a pointer to the plans."""
-    require_role(request.user)
-    plan = Plan.objects.filter(is_active=True).first()
+    plan = active_plan(request.user)
     form = PacingForm(request.GET, sources=SOURCES)
     choice = form.choice()
     context = {

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from tandem.core.errors import DomainError, NotFound, PermissionDenied
-from tandem.core.pages import MemberRequest, team_page
+from tandem.core.pages import CSV_TYPE, MemberRequest, download, team_page
 from tandem.core.time import now
 from tandem.reports.models import Cadence, ReportSnapshot
 from tandem.reports.pdf import snapshot_pdf
@@ -118,15 +118,15 @@ def snapshot_csv(request: MemberRequest, snapshot_id: int) -> HttpResponse:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(as_rows(snapshot))
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(snapshot, "csv")}"'
-    return response
+    return download(buffer.getvalue(), content_type=CSV_TYPE, file_name=_file_name(snapshot, "csv"))
 
 
 @team_page
 @require_GET
 def snapshot_pdf_file(request: MemberRequest, snapshot_id: int) -> HttpResponse:
     snapshot = access_snapshot(request.user, snapshot_id)
-    response = HttpResponse(snapshot_pdf(snapshot), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(snapshot, "pdf")}"'
-    return response
+    return download(
+        snapshot_pdf(snapshot),
+        content_type="application/pdf",
+        file_name=_file_name(snapshot, "pdf"),
+    )

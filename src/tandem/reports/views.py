@@ -1,6 +1,7 @@
 """The shared dashboard, and each of its tables as a CSV download (`?format=csv&chart=name`)."""
 
 import csv
+import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tandem.core.errors import NotFound
-from tandem.core.pages import MemberRequest, team_page
+from tandem.core.pages import CSV_TYPE, MemberRequest, download, team_page
 from tandem.leads.funnel import SIDE_STAGES
 from tandem.leads.models import Stage
 from tandem.leads.queries import require_role
@@ -76,12 +77,11 @@ def csv_download(board: Dashboard, chart: str) -> HttpResponse:
         raise NotFound(UNKNOWN_CHART.format(chart=chart or "Nothing", known=", ".join(TABLES)))
     header, rows = table(board)
     name = f"{chart}-{board.period.first_day:%Y%m%d}-{board.period.last_day:%Y%m%d}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
-    return response
+    return download(buffer.getvalue(), content_type=CSV_TYPE, file_name=name)
 
 
 def charts(board: Dashboard) -> dict[str, Any]:

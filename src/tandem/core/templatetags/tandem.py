@@ -1,6 +1,8 @@
 """Template helpers shared by every page: `{% load tandem %}`."""
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django import template
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -36,6 +38,12 @@ def percent(share: float | None) -> str:
     if share is None:
         return "—"
     return f"{share * 100:.1f}%"
+
+
+@register.filter
+def get_item(mapping: Mapping[str, Any], key: str) -> Any:
+    """`mapping[key]`: templates cannot index a dictionary by a computed key."""
+    return mapping[key]
 
 
 @register.simple_tag(name="organisation_zone")

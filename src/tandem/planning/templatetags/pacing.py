@@ -1,9 +1,7 @@
 """Filters for the planning pages: fractions as numbers and shares, and pace bars."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
 from django import template
 
@@ -55,9 +53,3 @@ def pace_bar(pace: Pace) -> Bar:
         planned=width(pace.planned),
         planned_to_date=width(pace.planned_to_date),
     )
-
-
-@register.filter
-def get_item(mapping: Mapping[str, Any], key: str) -> Any:
-    """`mapping[key]`, for labels kept in dictionaries."""
-    return mapping[key]

@@ -22,9 +22,3 @@ def hours(duration: dt.timedelta | None) -> str:
     if seconds >= 2 * 86400:
         return f"{seconds / 86400:.1f} days"
     return f"{seconds / 3600:.1f} h"
-
-
-@register.filter
-def get_table(tables: dict[str, object], name: str) -> object:
-    """The table named `name`: templates cannot index a dict by a computed key."""
-    return tables[name]

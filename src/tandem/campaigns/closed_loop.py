@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce, NullIf, RowNumber
 
 from tandem.campaigns.models import Campaign, Channel
 from tandem.core.errors import DomainError
+from tandem.core.money import CENT
 from tandem.core.time import start_of_day
 from tandem.handoff.models import Assignment, Decision, Rejection
 from tandem.leads.models import Deal, DealStage, Stage, StageReach
@@ -69,7 +70,6 @@ NONE_LABELS = {
     Dimension.LANDING_PAGE: "No landing page",
     Dimension.SEGMENT: "No segment",
 }
-CENT = Decimal("0.01")
 ACCEPTED_DECISIONS = (Decision.ACCEPTED, Decision.ACCEPTED_BY_DEFAULT)
 
 

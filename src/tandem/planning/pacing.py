@@ -26,6 +26,7 @@ from django.db import models
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
+from tandem.core.money import CENT
 from tandem.core.time import now, organisation_zone, start_of_day
 from tandem.leads.models import Deal, DealStage, StageReach
 from tandem.leads.origins import SourceGroup, source_group_expression
@@ -43,7 +44,6 @@ from tandem.planning.models import Plan
 
 RUN_RATE_DAYS = 28
 OPEN_DEAL_STAGES = (DealStage.QUALIFICATION, DealStage.PROPOSAL, DealStage.NEGOTIATION)
-CENT = Decimal("0.01")
 # Counts by day.
 Daily = dict[dt.date, int]
 

@@ -32,6 +32,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet, Sum
 
 from tandem.core.errors import NotFound
+from tandem.core.money import CENT
 from tandem.core.roles import Role
 from tandem.core.time import add_months, organisation_zone
 from tandem.leads.models import Deal, DealStage, FunnelMonth, Stage, StageReach
@@ -55,7 +56,6 @@ PLAN_NOT_FOUND = "There is no plan {plan_id}."
 NO_ACTIVE_PLAN = "No plan is active yet: open a plan and make it the active one to see pacing."
 DEFAULT_HISTORY_MONTHS = 6
 MAX_HISTORY_MONTHS = 36
-CENT = Decimal("0.01")
 
 
 def visible_plans(actor: User) -> QuerySet[Plan]:

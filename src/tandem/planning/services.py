@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from tandem.core.errors import Conflict, DomainError, check_known_fields
+from tandem.core.money import CENT
 from tandem.core.time import now, organisation_zone
 from tandem.planning.arithmetic import (
     DAYS_INPUTS,
@@ -29,7 +30,6 @@ NAME_EMPTY = "A plan needs a name."
 HISTORY_OUT_OF_RANGE = "History must cover from 1 to {max_months} months."
 CURRENCY_INVALID = "The currency must be a three-letter ISO 4217 code, such as EUR or USD."
 ACTIVATED_CONCURRENTLY = "Another plan was made active at the same moment; try again."
-CENT = Decimal("0.01")
 
 
 def local_today() -> dt.date:

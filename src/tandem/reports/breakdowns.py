@@ -27,10 +27,11 @@ from django.db.models import Count, Q, QuerySet, Sum
 from tandem.campaigns.closed_loop import NONE_LABELS, Dimension, Revenue
 from tandem.campaigns.models import Campaign, Channel
 from tandem.core.errors import DomainError
+from tandem.core.money import CENT
 from tandem.leads.models import Deal, DealStage, Stage, StageReach
 from tandem.leads.origins import GROUP_OF_SOURCE, SourceGroup
 from tandem.reports import rollups
-from tandem.reports.kpis import CENT, NO_FILTERS, Filters, Period, reaches
+from tandem.reports.kpis import NO_FILTERS, Filters, Period, reaches
 from tandem.reports.rollups import OPEN_DEAL_STAGES
 
 UNKNOWN_BREAKDOWN = "{by} is not a way to break the pipeline down; use one of: {known}."

@@ -31,8 +31,9 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import RowNumber, TruncDay, TruncWeek
 
 from tandem.agreement.models import AgreementVersion
-from tandem.campaigns.closed_loop import ACCEPTED_DECISIONS, Touch, attributed_to
+from tandem.campaigns.closed_loop import ACCEPTED_DECISIONS, ReasonCount, Touch, attributed_to
 from tandem.core.errors import DomainError
+from tandem.core.money import CENT
 from tandem.core.time import add_months, months_between, now, organisation_zone, start_of_day
 from tandem.handoff.models import Assignment, Decision, Rejection
 from tandem.handoff.sla_queries import Compliance
@@ -42,7 +43,6 @@ from tandem.leads.queries import require_role
 from tandem.reports import rollups
 from tandem.reports.models import RollupDimension
 
-CENT = Decimal("0.01")
 MAX_DAYS = {"day": 92, "week": 735, "month": 3660}
 FIRST_AFTER_LAST = "The period cannot start ({first}) after it ends ({last})."
 PERIOD_TOO_LONG = "By {grain}, a report covers at most {days} days; {first} to {last} is {count}."
@@ -492,13 +492,6 @@ def won_deals(period: Period, filters: Filters = NO_FILTERS) -> list[Money]:
 
 
 # Handoffs ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReasonCount:
-    code: str
-    label: str
-    count: int
 
 
 @dataclass(frozen=True)

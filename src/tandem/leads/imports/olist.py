@@ -24,6 +24,7 @@ from django.db import transaction
 from tandem.campaigns import services as campaign_services
 from tandem.campaigns.models import Campaign, Channel
 from tandem.core.errors import DomainError
+from tandem.core.money import CENT
 from tandem.core.progress import Progress, no_progress
 from tandem.core.time import now, organisation_zone, start_of_day
 from tandem.leads import lifecycle
@@ -73,7 +74,6 @@ FLAGS = {"True": True, "False": False, "": None}
 TEXT_LIMIT = 100
 # What a deal's amount column holds: 14 digits, 2 of them after the point.
 MAX_AMOUNT = Decimal("999999999999.99")
-CENT = Decimal("0.01")
 PROGRESS_EVERY = 500
 
 ID_PATTERN = re.compile(r"[0-9a-f]{32}")

@@ -71,7 +71,7 @@ def test_real_files_import_the_whole_funnel_with_its_ledger(
     assert api_as("executive").get("/api/v1/deals", stage="won", limit=1).json()["count"] == 842
     client.force_login(personas.marketer)
     page = client.get("/", {"first_month": "2017-06", "last_month": "2018-11"})
-    shown = {row.stage: row.reached for row in page.context["funnel"].stages}
+    shown = {row.stage: row.reached for row in page.context["board"].stages}
     assert (shown[Stage.MQL], shown[Stage.CUSTOMER]) == (8000, 842)
     assert Lead.objects.filter(import_source="olist").count() == 8000
     assert Counter(Lead.objects.values_list("stage", flat=True)) == {"mql": 7158, "customer": 842}

@@ -6,6 +6,12 @@ days, weeks or months. Templates draw the geometry; the values are the tables' o
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from tandem.leads.funnel import SIDE_STAGES
+from tandem.leads.models import Stage
+from tandem.reports.breakdowns import Breakdown
+from tandem.reports.dashboard import Dashboard
 
 ROW_HEIGHT = 30
 BAR_HEIGHT = 20
@@ -138,4 +144,67 @@ def column_chart(labels: Sequence[str], values: Sequence[int]) -> ColumnChart:
         height=PADDING + COLUMN_AREA_HEIGHT + AXIS_HEIGHT,
         axis_y=PADDING + COLUMN_AREA_HEIGHT,
         largest=largest,
+    )
+
+
+def dashboard_charts(board: Dashboard) -> dict[str, Any]:
+    """The dashboard's charts, each drawn from the figures its table shows."""
+    mqls = next(row for row in board.stages if row.stage == Stage.MQL)
+    return {
+        "volumes": bar_chart(
+            [
+                BarItem(
+                    label=str(row.stage.label),
+                    value=row.reached,
+                    text=f"{row.reached:,}",
+                    is_side=row.stage in SIDE_STAGES,
+                )
+                for row in board.stages
+            ]
+        ),
+        "mqls_over_time": column_chart(board.bucket_labels, mqls.by_bucket),
+        "conversion": bar_chart(
+            [
+                BarItem(
+                    label=f"{row.stage.label} → {row.next_stage.label}",
+                    value=row.conversion or 0.0,
+                    text="—" if row.conversion is None else f"{row.conversion * 100:.1f}%",
+                )
+                for row in board.stages
+                if row.next_stage is not None
+            ]
+        ),
+        "reasons": bar_chart(
+            [
+                BarItem(label=reason.label, value=reason.count, text=f"{reason.count:,}")
+                for reason in board.handoffs.reasons
+            ]
+        ),
+        "commitment": bar_chart(
+            [
+                BarItem(
+                    label=f"{month.month:%b %Y}",
+                    value=month.delivered,
+                    text=f"{month.delivered:,}"
+                    + ("" if month.committed is None else f" / {month.committed:,}"),
+                )
+                for month in board.commitments
+            ]
+        ),
+    }
+
+
+def breakdown_chart(board: Dashboard, by: Breakdown) -> Any:
+    """MQLs per source, campaign, ..., with their won deals: the biggest twelve."""
+    found = board.breakdowns[by]
+    return bar_chart(
+        [
+            BarItem(
+                label=row.label,
+                value=row.mqls,
+                text=f"{row.mqls:,} · {row.won_deals:,} won",
+                is_side=row.key is None,
+            )
+            for row in found.rows[:12]
+        ]
     )

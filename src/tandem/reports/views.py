@@ -2,7 +2,6 @@
 
 import csv
 import io
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,12 +11,10 @@ from django.views.decorators.http import require_GET
 
 from tandem.core.errors import NotFound
 from tandem.core.pages import CSV_TYPE, MemberRequest, download, team_page
-from tandem.leads.funnel import SIDE_STAGES
-from tandem.leads.models import Stage
 from tandem.leads.queries import require_role
 from tandem.reports import rollups
 from tandem.reports.breakdowns import Breakdown
-from tandem.reports.charts import BarItem, bar_chart, column_chart
+from tandem.reports.charts import breakdown_chart, dashboard_charts
 from tandem.reports.dashboard import (
     TABLES,
     UNKNOWN_CHART,
@@ -57,12 +54,10 @@ def _dashboard_page(request: MemberRequest) -> HttpResponse:
     query = {name: shown.data[name] for name in FORM_FIELDS if shown.data[name] not in ("", None)}
     context = {
         "board": board,
-        # The funnel by stage, under the name the dashboard's older pages used.
-        "funnel": board,
         "form": shown,
         "bounds": bounds,
         "csv_query": urlencode({**query, "format": "csv"}),
-        "charts": charts(board),
+        "charts": dashboard_charts(board),
         "breakdowns": [(by, board.breakdowns[by], breakdown_chart(board, by)) for by in Breakdown],
         "main_path_rows": [row for row in board.stages if row.next_stage is not None],
         "tables": {name: table(board) for name, table in TABLES.items()},
@@ -82,65 +77,3 @@ def csv_download(board: Dashboard, chart: str) -> HttpResponse:
     writer.writerow(header)
     writer.writerows(rows)
     return download(buffer.getvalue(), content_type=CSV_TYPE, file_name=name)
-
-
-def charts(board: Dashboard) -> dict[str, Any]:
-    mqls = next(row for row in board.stages if row.stage == Stage.MQL)
-    return {
-        "volumes": bar_chart(
-            [
-                BarItem(
-                    label=str(row.stage.label),
-                    value=row.reached,
-                    text=f"{row.reached:,}",
-                    is_side=row.stage in SIDE_STAGES,
-                )
-                for row in board.stages
-            ]
-        ),
-        "mqls_over_time": column_chart(board.bucket_labels, mqls.by_bucket),
-        "conversion": bar_chart(
-            [
-                BarItem(
-                    label=f"{row.stage.label} → {row.next_stage.label}",
-                    value=row.conversion or 0.0,
-                    text="—" if row.conversion is None else f"{row.conversion * 100:.1f}%",
-                )
-                for row in board.stages
-                if row.next_stage is not None
-            ]
-        ),
-        "reasons": bar_chart(
-            [
-                BarItem(label=reason.label, value=reason.count, text=f"{reason.count:,}")
-                for reason in board.handoffs.reasons
-            ]
-        ),
-        "commitment": bar_chart(
-            [
-                BarItem(
-                    label=f"{month.month:%b %Y}",
-                    value=month.delivered,
-                    text=f"{month.delivered:,}"
-                    + ("" if month.committed is None else f" / {month.committed:,}"),
-                )
-                for month in board.commitments
-            ]
-        ),
-    }
-
-
-def breakdown_chart(board: Dashboard, by: Breakdown) -> Any:
-    """MQLs per source, campaign, ..., with their won deals: the biggest twelve."""
-    found = board.breakdowns[by]
-    return bar_chart(
-        [
-            BarItem(
-                label=row.label,
-                value=row.mqls,
-                text=f"{row.mqls:,} · {row.won_deals:,} won",
-                is_side=row.key is None,
-            )
-            for row in found.rows[:12]
-        ]
-    )
